@@ -1,0 +1,214 @@
+/**
+ * DER writer (X.690 §10). Every helper returns the complete encoding as a Uint8Array; a parent
+ * allocates once for the sum of its children. The BER helpers at the end exist only so the client
+ * direction can reproduce devices that send indefinite lengths (Apple, jscep).
+ */
+import { Tag } from './reader.js';
+
+function lengthOctets(n: number): number {
+  return n < 0x80 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n < 0x1000000 ? 4 : 5;
+}
+
+function writeHeader(out: Uint8Array, o: number, tag: number, n: number): number {
+  out[o++] = tag;
+  if (n < 0x80) {
+    out[o++] = n;
+  } else {
+    const k = lengthOctets(n) - 1;
+    out[o++] = 0x80 | k;
+    for (let i = k - 1; i >= 0; i--) out[o++] = (n / 2 ** (8 * i)) & 0xff;
+  }
+  return o;
+}
+
+/** One TLV with the given content octets. */
+export function tlv(tag: number, content: Uint8Array): Uint8Array {
+  const out = new Uint8Array(1 + lengthOctets(content.length) + content.length);
+  out.set(content, writeHeader(out, 0, tag, content.length));
+  return out;
+}
+
+/** A constructed TLV whose content is the concatenation of already-encoded children. */
+export function constructed(tag: number, children: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const c of children) n += c.length;
+  const out = new Uint8Array(1 + lengthOctets(n) + n);
+  let o = writeHeader(out, 0, tag, n);
+  for (const c of children) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+export const sequence = (...children: Uint8Array[]): Uint8Array => constructed(Tag.SEQUENCE, children);
+
+/** SET OF in DER order: elements sorted by their encodings (X.690 §11.6). */
+export function setOf(children: readonly Uint8Array[]): Uint8Array {
+  return constructed(Tag.SET, [...children].sort(compareBytes));
+}
+
+/** A SET written in the given order (CMS CertificateSet: clients rely on the issued cert coming first). */
+export const setInOrder = (children: readonly Uint8Array[]): Uint8Array => constructed(Tag.SET, children);
+
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+/** `[n] EXPLICIT` around one encoded element. */
+export const explicit = (n: number, inner: Uint8Array): Uint8Array => constructed(0xa0 | n, [inner]);
+
+/** `[n] IMPLICIT` of a constructed type: re-tag an encoded SEQUENCE/SET (same length). */
+export function implicitConstructed(n: number, encoded: Uint8Array): Uint8Array {
+  const out = encoded.slice();
+  out[0] = 0xa0 | n;
+  return out;
+}
+
+/** `[n] IMPLICIT` of a primitive type, from its content octets. */
+export const implicitPrimitive = (n: number, content: Uint8Array): Uint8Array => tlv(0x80 | n, content);
+
+const oidCache = new Map<string, Uint8Array>();
+
+export function oid(dotted: string): Uint8Array {
+  const hit = oidCache.get(dotted);
+  if (hit !== undefined) return hit;
+  const arcs = dotted.split('.').map((s) => {
+    if (!/^\d+$/.test(s)) throw new TypeError(`bad OID ${dotted}`);
+    return Number(s);
+  });
+  if (arcs.length < 2 || (arcs[0] as number) > 2) throw new TypeError(`bad OID ${dotted}`);
+  const body: number[] = [];
+  const push = (v: number): void => {
+    const tmp = [v & 0x7f];
+    v = Math.floor(v / 128);
+    while (v > 0) {
+      tmp.unshift((v & 0x7f) | 0x80);
+      v = Math.floor(v / 128);
+    }
+    body.push(...tmp);
+  };
+  push((arcs[0] as number) * 40 + (arcs[1] as number));
+  for (const a of arcs.slice(2)) push(a);
+  const enc = tlv(Tag.OID, Uint8Array.from(body));
+  oidCache.set(dotted, enc);
+  return enc;
+}
+
+export const NULL: Uint8Array = Uint8Array.of(Tag.NULL, 0);
+
+/** INTEGER from a non-negative number, bigint, or unsigned big-endian magnitude. */
+export function integer(value: number | bigint | Uint8Array): Uint8Array {
+  let mag: Uint8Array;
+  if (value instanceof Uint8Array) {
+    mag = value;
+  } else {
+    let v = BigInt(value);
+    if (v < 0n) throw new TypeError('negative INTEGER not supported');
+    const bytes: number[] = [];
+    do {
+      bytes.unshift(Number(v & 0xffn));
+      v >>= 8n;
+    } while (v > 0n);
+    mag = Uint8Array.from(bytes);
+  }
+  let start = 0;
+  while (start < mag.length - 1 && mag[start] === 0) start++;
+  mag = mag.subarray(start);
+  if (mag.length === 0) mag = Uint8Array.of(0);
+  if (((mag[0] as number) & 0x80) !== 0) {
+    const padded = new Uint8Array(mag.length + 1);
+    padded.set(mag, 1);
+    return tlv(Tag.INTEGER, padded);
+  }
+  return tlv(Tag.INTEGER, mag);
+}
+
+/** INTEGER from content octets already in two's complement (e.g. a serial number as received). */
+export const integerRaw = (content: Uint8Array): Uint8Array => tlv(Tag.INTEGER, content);
+
+export const octetString = (bytes: Uint8Array): Uint8Array => tlv(Tag.OCTET_STRING, bytes);
+
+export function bitString(bytes: Uint8Array, unusedBits = 0): Uint8Array {
+  const c = new Uint8Array(bytes.length + 1);
+  c[0] = unusedBits;
+  c.set(bytes, 1);
+  return tlv(Tag.BIT_STRING, c);
+}
+
+export const boolean = (v: boolean): Uint8Array => Uint8Array.of(Tag.BOOLEAN, 1, v ? 0xff : 0);
+
+const utf8 = new TextEncoder();
+
+export const utf8String = (s: string): Uint8Array => tlv(Tag.UTF8String, utf8.encode(s));
+
+function ascii(tag: number, s: string, allowed: RegExp, name: string): Uint8Array {
+  if (!allowed.test(s)) throw new TypeError(`${JSON.stringify(s)} is not a valid ${name}`);
+  const c = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) c[i] = s.charCodeAt(i);
+  return tlv(tag, c);
+}
+
+const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
+// eslint-disable-next-line no-control-regex
+const IA5 = /^[\x00-\x7f]*$/;
+
+export const isPrintable = (s: string): boolean => PRINTABLE.test(s);
+export const printableString = (s: string): Uint8Array => ascii(Tag.PrintableString, s, PRINTABLE, 'PrintableString');
+export const ia5String = (s: string): Uint8Array => ascii(Tag.IA5String, s, IA5, 'IA5String');
+
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+export function utcTime(d: Date): Uint8Array {
+  const y = d.getUTCFullYear();
+  if (y < 1950 || y > 2049) throw new TypeError('UTCTime covers 1950-2049');
+  const s = `${pad(y % 100)}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z`;
+  return ascii(Tag.UTCTime, s, /^\d{12}Z$/, 'UTCTime');
+}
+
+export function generalizedTime(d: Date): Uint8Array {
+  const s = `${pad(d.getUTCFullYear(), 4)}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z`;
+  return ascii(Tag.GeneralizedTime, s, /^\d{14}Z$/, 'GeneralizedTime');
+}
+
+/** RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. */
+export const time = (d: Date): Uint8Array => {
+  if (Number.isNaN(d.getTime())) throw new TypeError('invalid Date');
+  const y = d.getUTCFullYear();
+  return y >= 1950 && y < 2050 ? utcTime(d) : generalizedTime(d);
+};
+
+/** AlgorithmIdentifier; `params` undefined means absent (RFC 5754 for SHA-2), NULL must be passed explicitly. */
+export function algorithmIdentifier(oidDotted: string, params?: Uint8Array): Uint8Array {
+  return params === undefined ? sequence(oid(oidDotted)) : sequence(oid(oidDotted), params);
+}
+
+// --- BER (client-direction reproduction of devices only) ------------------------------------------
+
+/** A constructed element with indefinite length (X.690 §8.1.3.6). */
+export function berIndefinite(tag: number, children: readonly Uint8Array[]): Uint8Array {
+  let n = 4;
+  for (const c of children) n += c.length;
+  const out = new Uint8Array(n);
+  out[0] = tag;
+  out[1] = 0x80;
+  let o = 2;
+  for (const c of children) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out; // the last two bytes stay 00 00 (end-of-contents)
+}
+
+/** A constructed OCTET STRING made of segments of at most `segment` bytes (X.690 §8.7.3.2). */
+export function berConstructedOctets(bytes: Uint8Array, segment = 1000, tag: number = Tag.OCTET_STRING | Tag.CONSTRUCTED): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i += segment) parts.push(octetString(bytes.subarray(i, i + segment)));
+  if (parts.length === 0) parts.push(octetString(new Uint8Array(0)));
+  return berIndefinite(tag, parts);
+}

@@ -1,0 +1,285 @@
+/**
+ * `@scep/wire/node`: the node:crypto implementations of CryptoProvider and PrivateKeyHandle.
+ *
+ * - RSA signing uses the callback form of crypto.sign, which runs on libuv's thread pool and keeps
+ *   the event loop free while the private-key operation (~0.25 ms for RSA-2048) runs.
+ * - RSAES-PKCS1-v1_5 unwrap is RSA_NO_PADDING plus the constant-time decoder in ../crypto/pkcs1.ts,
+ *   because Node refuses PKCS #1 v1.5 decryption (CVE-2023-46809, the Marvin attack).
+ * - Single DES runs as 3DES with the key repeated (K|K|K): Node does not load OpenSSL's legacy
+ *   provider, and EDE with three equal keys is DES.
+ */
+import {
+  constants,
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair as generateKeyPairCb,
+  privateDecrypt,
+  publicEncrypt,
+  randomBytes as nodeRandomBytes,
+  sign as nodeSign,
+  verify as nodeVerify,
+  type KeyObject,
+} from 'node:crypto';
+import type { CipherName, DigestName, KeyTransportAlgorithm, KeyType, SignatureAlgorithm } from '../algorithms.js';
+import { decodePkcs1v15, encodePkcs1v15 } from '../crypto/pkcs1.js';
+import type { CryptoProvider, PrivateKeyHandle } from '../crypto/types.js';
+import { MalformedError, UnsupportedAlgorithmError } from '../errors.js';
+
+const NODE_DIGEST: Readonly<Record<DigestName, string>> = {
+  MD5: 'md5',
+  'SHA-1': 'sha1',
+  'SHA-224': 'sha224',
+  'SHA-256': 'sha256',
+  'SHA-384': 'sha384',
+  'SHA-512': 'sha512',
+};
+
+const NODE_CIPHER: Readonly<Record<CipherName, string>> = {
+  'AES-128-CBC': 'aes-128-cbc',
+  'AES-192-CBC': 'aes-192-cbc',
+  'AES-256-CBC': 'aes-256-cbc',
+  'DES-EDE3-CBC': 'des-ede3-cbc',
+  'DES-CBC': 'des-ede3-cbc',
+};
+
+const u8 = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+function cipherKey(cipher: CipherName, key: Uint8Array): Uint8Array {
+  if (cipher !== 'DES-CBC') return key;
+  if (key.length !== 8) throw new MalformedError('DES key must be 8 bytes');
+  const k3 = new Uint8Array(24);
+  k3.set(key, 0);
+  k3.set(key, 8);
+  k3.set(key, 16);
+  return k3;
+}
+
+export interface NodeCryptoOptions {
+  /** Replaces crypto.randomBytes, e.g. with a seeded generator to regenerate fixtures byte for byte. */
+  readonly random?: (length: number) => Uint8Array;
+  /** Public keys kept parsed (LRU), so CA and RA keys are not re-imported per message. Default 256. */
+  readonly keyCacheSize?: number;
+}
+
+/** The node:crypto CryptoProvider. */
+export function nodeCrypto(options: NodeCryptoOptions = {}): CryptoProvider {
+  const random = options.random ?? ((n: number): Uint8Array => u8(nodeRandomBytes(n)));
+  const cacheSize = options.keyCacheSize ?? 256;
+  const cache = new Map<string, KeyObject>();
+  const publicKey = (spki: Uint8Array): KeyObject => {
+    const id = spkiId(spki);
+    let key = cache.get(id);
+    if (key) {
+      cache.delete(id);
+      cache.set(id, key);
+      return key;
+    }
+    try {
+      key = createPublicKey({ key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength), format: 'der', type: 'spki' });
+    } catch (err) {
+      throw new MalformedError('unusable public key', { cause: err });
+    }
+    cache.set(id, key);
+    if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
+    return key;
+  };
+
+  return {
+    digest(algorithm, data) {
+      return u8(createHash(NODE_DIGEST[algorithm]).update(data).digest());
+    },
+    randomBytes: random,
+    encrypt(cipher, key, iv, plaintext) {
+      const c = createCipheriv(NODE_CIPHER[cipher], cipherKey(cipher, key), iv);
+      return u8(Buffer.concat([c.update(plaintext), c.final()]));
+    },
+    decrypt(cipher, key, iv, ciphertext) {
+      const d = createDecipheriv(NODE_CIPHER[cipher], cipherKey(cipher, key), iv);
+      return u8(Buffer.concat([d.update(ciphertext), d.final()]));
+    },
+    verify(algorithm, spki, data, signature) {
+      const key = publicKey(spki);
+      try {
+        return verifyWith(algorithm, key, data, signature);
+      } catch {
+        return false; // a signature that does not even parse does not verify
+      }
+    },
+    wrapKey(algorithm, spki, contentKey) {
+      const key = publicKey(spki);
+      if (key.asymmetricKeyType !== 'rsa') throw new UnsupportedAlgorithmError('key transport needs an RSA recipient key');
+      if (algorithm.scheme === 'RSAES-OAEP') {
+        return u8(publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: NODE_DIGEST[algorithm.digest] }, contentKey));
+      }
+      // Pad here (with the injected randomness) so output is reproducible under a seeded source.
+      const k = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
+      const em = encodePkcs1v15(contentKey, k, random);
+      return u8(publicEncrypt({ key, padding: constants.RSA_NO_PADDING }, em));
+    },
+  };
+}
+
+function spkiId(spki: Uint8Array): string {
+  // Long enough to be unique among the keys a server sees; cheaper than hashing.
+  let s = `${spki.length}:`;
+  for (let i = Math.max(0, spki.length - 48); i < spki.length; i++) s += String.fromCharCode(spki[i] as number);
+  for (let i = 0; i < Math.min(48, spki.length); i++) s += String.fromCharCode(spki[i] as number);
+  return s;
+}
+
+function verifyWith(alg: SignatureAlgorithm, key: KeyObject, data: Uint8Array, sig: Uint8Array): boolean {
+  switch (alg.scheme) {
+    case 'RSASSA-PKCS1-v1_5':
+      return nodeVerify(NODE_DIGEST[alg.digest], data, key, sig);
+    case 'RSASSA-PSS':
+      if (alg.mgfDigest !== alg.digest) throw new UnsupportedAlgorithmError('PSS with a different MGF1 hash');
+      return nodeVerify(NODE_DIGEST[alg.digest], data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: alg.saltLength }, sig);
+    case 'ECDSA':
+      return nodeVerify(NODE_DIGEST[alg.digest], data, { key, dsaEncoding: 'der' }, sig);
+    case 'Ed25519':
+    case 'Ed448':
+      return nodeVerify(null, data, key, sig);
+  }
+}
+
+function keyTypeOf(key: KeyObject): KeyType {
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+      return 'RSA';
+    case 'ec':
+      return 'EC';
+    case 'ed25519':
+      return 'Ed25519';
+    case 'ed448':
+      return 'Ed448';
+    default:
+      throw new TypeError(`unsupported key type ${String(key.asymmetricKeyType)}`);
+  }
+}
+
+export type NodeKeyInput = KeyObject | string | Uint8Array;
+
+function toPrivateKeyObject(key: NodeKeyInput): KeyObject {
+  if (typeof key === 'string') return createPrivateKey(key);
+  if (key instanceof Uint8Array) return createPrivateKey({ key: Buffer.from(key), format: 'der', type: 'pkcs8' });
+  if (key.type !== 'private') throw new TypeError('expected a private key');
+  return key;
+}
+
+/**
+ * A PrivateKeyHandle over a node:crypto private key (KeyObject, PEM string, or PKCS #8 DER).
+ * Signing runs off the event loop. RSA keys also unwrap content keys (PKCS #1 v1.5 with implicit
+ * rejection, or OAEP).
+ */
+export function nodePrivateKey(input: NodeKeyInput): PrivateKeyHandle {
+  const key = toPrivateKeyObject(input);
+  const keyType = keyTypeOf(key);
+  const publicKeyInfo = u8(createPublicKey(key).export({ type: 'spki', format: 'der' }));
+  const handle: PrivateKeyHandle = {
+    keyType,
+    publicKeyInfo,
+    sign(algorithm, data) {
+      return new Promise((resolve, reject) => {
+        const cb = (err: Error | null, sig: Buffer): void => (err ? reject(err) : resolve(u8(sig)));
+        switch (algorithm.scheme) {
+          case 'RSASSA-PKCS1-v1_5':
+            nodeSign(NODE_DIGEST[algorithm.digest], data, key, cb);
+            return;
+          case 'RSASSA-PSS':
+            nodeSign(NODE_DIGEST[algorithm.digest], data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: algorithm.saltLength }, cb);
+            return;
+          case 'ECDSA':
+            nodeSign(NODE_DIGEST[algorithm.digest], data, { key, dsaEncoding: 'der' }, cb);
+            return;
+          case 'Ed25519':
+          case 'Ed448':
+            nodeSign(null, data, key, cb);
+            return;
+        }
+      });
+    },
+  };
+  if (keyType !== 'RSA') return handle;
+
+  const k = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
+  // Key-derivation key for synthetic (implicit-rejection) keys: secret, stable for this private key.
+  const kdk = createHash('sha256')
+    .update('scep-wire implicit rejection v1\0')
+    .update(key.export({ type: 'pkcs8', format: 'der' }))
+    .digest();
+  const synthetic = (c: Uint8Array, n: number): Uint8Array =>
+    u8(createHmac('sha256', kdk).update(c).update(Uint8Array.of(n)).digest()).subarray(0, n);
+
+  const unwrapKey = async (algorithm: KeyTransportAlgorithm, encryptedKey: Uint8Array, keyLength: number): Promise<Uint8Array> => {
+    if (keyLength > 32) throw new UnsupportedAlgorithmError('content keys longer than 32 bytes are not supported');
+    const fake = synthetic(encryptedKey, keyLength);
+    if (encryptedKey.length !== k) return fake; // length is public; still no distinct error
+    if (algorithm.scheme === 'RSAES-OAEP') {
+      try {
+        const m = u8(privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: NODE_DIGEST[algorithm.digest] }, encryptedKey));
+        return m.length === keyLength ? m : fake;
+      } catch {
+        return fake;
+      }
+    }
+    let em: Uint8Array;
+    try {
+      em = u8(privateDecrypt({ key, padding: constants.RSA_NO_PADDING }, encryptedKey));
+    } catch {
+      return fake; // ciphertext >= modulus: public knowledge, same outcome as bad padding
+    }
+    return decodePkcs1v15(em, keyLength, fake);
+  };
+  return { ...handle, unwrapKey };
+}
+
+export interface GeneratedKey {
+  readonly privateKey: PrivateKeyHandle;
+  /** The node KeyObject, for exporting (PEM) or handing to other libraries. */
+  readonly keyObject: KeyObject;
+}
+
+export type KeySpec =
+  | { readonly type: 'RSA'; readonly modulusLength?: number }
+  | { readonly type: 'EC'; readonly namedCurve?: 'P-256' | 'P-384' | 'P-521' }
+  | { readonly type: 'Ed25519' };
+
+/** Generates a key pair off the event loop (RSA-2048 by default). */
+export function generateKey(spec: KeySpec = { type: 'RSA' }): Promise<GeneratedKey> {
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | null, _pub: KeyObject, priv: KeyObject): void => {
+      if (err) reject(err);
+      else resolve({ privateKey: nodePrivateKey(priv), keyObject: priv });
+    };
+    if (spec.type === 'RSA') generateKeyPairCb('rsa', { modulusLength: spec.modulusLength ?? 2048 }, done);
+    else if (spec.type === 'EC') generateKeyPairCb('ec', { namedCurve: spec.namedCurve ?? 'P-256' }, done);
+    else generateKeyPairCb('ed25519', {}, done);
+  });
+}
+
+/** A deterministic byte source (SHA-256 in counter mode over a seed) for reproducible fixtures and tests. Not for production. */
+export function seededRandom(seed: string | Uint8Array): (length: number) => Uint8Array {
+  const s = typeof seed === 'string' ? new TextEncoder().encode(seed) : seed;
+  let counter = 0;
+  let pool: Uint8Array = new Uint8Array(0);
+  return (length: number): Uint8Array => {
+    const out = new Uint8Array(length);
+    let o = 0;
+    while (o < length) {
+      if (pool.length === 0) {
+        const c = new Uint8Array(8);
+        new DataView(c.buffer).setBigUint64(0, BigInt(counter++));
+        pool = u8(createHash('sha256').update(s).update(c).digest());
+      }
+      const n = Math.min(pool.length, length - o);
+      out.set(pool.subarray(0, n), o);
+      pool = pool.subarray(n);
+      o += n;
+    }
+    return out;
+  };
+}

@@ -1,0 +1,66 @@
+/** SubjectPublicKeyInfo (RFC 5280 §4.1.2.7, RFC 3279, RFC 5480, RFC 8410). */
+import type { KeyType } from '../algorithms.js';
+import { type Element, parseDer, readBitString, readIntegerBytes, readOid, sequence, Tag } from '../der/reader.js';
+import { readAlgorithmIdentifier } from '../algorithms.js';
+import { MalformedError } from '../errors.js';
+import * as O from '../oids.js';
+
+export type CurveName = 'P-256' | 'P-384' | 'P-521';
+
+export interface PublicKeyInfo {
+  /** The SubjectPublicKeyInfo DER as received. */
+  readonly der: Uint8Array;
+  readonly type: KeyType | 'unknown';
+  readonly algorithmOid: string;
+  /** RSA modulus size, or the curve's field size; 255/448 for EdDSA. */
+  readonly bits: number;
+  readonly curve: CurveName | undefined;
+  /** The subjectPublicKey BIT STRING content (without the unused-bits octet). */
+  readonly keyBits: Uint8Array;
+}
+
+const CURVES = new Map<string, readonly [CurveName, number]>([
+  [O.secp256r1, ['P-256', 256]],
+  [O.secp384r1, ['P-384', 384]],
+  [O.secp521r1, ['P-521', 521]],
+]);
+
+function bitLength(mag: Uint8Array): number {
+  let i = 0;
+  while (i < mag.length && mag[i] === 0) i++;
+  if (i === mag.length) return 0;
+  return (mag.length - i - 1) * 8 + (32 - Math.clz32(mag[i] as number));
+}
+
+export function readPublicKeyInfo(el: Element | undefined, what: string): PublicKeyInfo {
+  if (el === undefined) throw new MalformedError(`${what}: missing`);
+  const [algEl, keyEl] = sequence(el, what, 2, 2);
+  const alg = readAlgorithmIdentifier(algEl, `${what} algorithm`);
+  const bs = readBitString(keyEl, `${what} subjectPublicKey`);
+  if (bs.unusedBits !== 0) throw new MalformedError(`${what}: subjectPublicKey has unused bits`);
+  const base = { der: el.raw(), algorithmOid: alg.oid, keyBits: bs.bytes };
+  switch (alg.oid) {
+    case O.rsaEncryption: {
+      const [n, e] = sequence(parseDer(bs.bytes, 'RSAPublicKey'), 'RSAPublicKey', 2, 2);
+      const mod = readIntegerBytes(n, 'RSA modulus');
+      readIntegerBytes(e, 'RSA exponent');
+      if (((mod[0] as number) & 0x80) !== 0) throw new MalformedError('negative RSA modulus');
+      return { ...base, type: 'RSA', bits: bitLength(mod), curve: undefined };
+    }
+    case O.id_ecPublicKey: {
+      if (alg.parameters?.tag !== Tag.OID) return { ...base, type: 'EC', bits: 0, curve: undefined };
+      const c = CURVES.get(readOid(alg.parameters, 'EC named curve'));
+      return { ...base, type: 'EC', bits: c?.[1] ?? 0, curve: c?.[0] };
+    }
+    case O.id_Ed25519:
+      return { ...base, type: 'Ed25519', bits: 255, curve: undefined };
+    case O.id_Ed448:
+      return { ...base, type: 'Ed448', bits: 448, curve: undefined };
+    default:
+      return { ...base, type: 'unknown', bits: 0, curve: undefined };
+  }
+}
+
+export function parsePublicKeyInfo(der: Uint8Array): PublicKeyInfo {
+  return readPublicKeyInfo(parseDer(der, 'SubjectPublicKeyInfo'), 'SubjectPublicKeyInfo');
+}
