@@ -4,7 +4,7 @@
  * Legacy algorithms (MD5, SHA-1, DES, 3DES) are refused unless the caller opts in by name.
  */
 import { parseDer, readOid, sequence, Tag, readOctets, type Element } from './der/reader.js';
-import { algorithmIdentifier, NULL, octetString, sequence as seq, explicit, integer, oid as encOid } from './der/writer.js';
+import { algorithmIdentifier, encode, NULL, octetString, sequence as seq, explicit, integer, oid as encOid } from './der/writer.js';
 import { LegacyAlgorithmError, MalformedError, UnsupportedAlgorithmError } from './errors.js';
 import * as O from './oids.js';
 
@@ -208,12 +208,14 @@ export function encodeSignatureAlgorithm(alg: SignatureAlgorithm): Uint8Array {
     case 'RSASSA-PSS': {
       const h = DIGESTS[alg.digest];
       const m = DIGESTS[alg.mgfDigest];
-      return seq(
-        encOid(O.id_RSASSA_PSS),
+      return encode(
         seq(
-          explicit(0, algorithmIdentifier(h.oid)),
-          explicit(1, algorithmIdentifier(O.id_mgf1, algorithmIdentifier(m.oid))),
-          explicit(2, integer(alg.saltLength)),
+          encOid(O.id_RSASSA_PSS),
+          seq(
+            explicit(0, algorithmIdentifier(h.oid)),
+            explicit(1, algorithmIdentifier(O.id_mgf1, algorithmIdentifier(m.oid))),
+            explicit(2, integer(alg.saltLength)),
+          ),
         ),
       );
     }

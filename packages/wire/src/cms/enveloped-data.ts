@@ -13,7 +13,7 @@ import {
 } from '../algorithms.js';
 import type { CryptoProvider, PrivateKeyHandle } from '../crypto/types.js';
 import { type Element, readOctets, readOid, readSmallInt, sequence, setOf, Tag } from '../der/reader.js';
-import { constructed, integer, oid, octetString, sequence as seq, setOf as encSetOf, tlv } from '../der/writer.js';
+import { constructed, encode, integer, oid, octetString, sequence as seq, setOf as encSetOf, tlv, tlvRef, type DerPart } from '../der/writer.js';
 import { DecryptionError, MalformedError, RecipientNotFoundError, UnsupportedAlgorithmError } from '../errors.js';
 import * as O from '../oids.js';
 import type { Certificate } from '../x509/certificate.js';
@@ -148,7 +148,7 @@ export async function buildEnvelope(o: EnvelopeOptions): Promise<Uint8Array> {
   const cek = o.crypto.randomBytes(cipher.keyLength);
   const iv = o.crypto.randomBytes(cipher.ivLength);
   const ski = o.recipientIdentifier === 'subjectKeyIdentifier';
-  const ktris: Uint8Array[] = [];
+  const ktris: DerPart[] = [];
   for (const r of o.recipients) {
     if (r.publicKey.type !== 'RSA') throw new UnsupportedAlgorithmError('key transport needs an RSA recipient certificate');
     let rid: Uint8Array;
@@ -161,10 +161,10 @@ export async function buildEnvelope(o: EnvelopeOptions): Promise<Uint8Array> {
   }
   const ciphertext = await o.crypto.encrypt(cipher.name, cek, iv, o.content);
   // Constructed: one segment in a definite-length [0], byte for byte what the Go SCEP peers write.
-  const encryptedContent = o.encryptedContentForm === 'constructed' ? constructed(0xa0, [octetString(ciphertext)]) : tlv(0x80, ciphertext);
+  const encryptedContent = o.encryptedContentForm === 'constructed' ? constructed(0xa0, [tlvRef(Tag.OCTET_STRING, ciphertext)]) : tlvRef(0x80, ciphertext);
   // RFC 5652 §6.1: version 2 when any recipient uses a subjectKeyIdentifier, else 0.
   const env = seq(integer(ski ? 2 : 0), encSetOf(ktris), seq(oid(O.id_data), encodeCipherAlgorithm(cipher, iv), encryptedContent));
-  return encodeContentInfo(O.id_envelopedData, env);
+  return encode(encodeContentInfo(O.id_envelopedData, env));
 }
 
 /** True when a reply can be key-transported to this certificate's key (RSA only). */

@@ -29,11 +29,15 @@ import {
   berConstructedOctets,
   berIndefinite,
   constructed,
+  encode,
   explicit,
   implicitConstructed,
   integer,
   integerRaw,
   octetString,
+  tlvRef,
+  type DerNode,
+  type DerPart,
   oid,
   sequence as seq,
   setInOrder,
@@ -56,7 +60,7 @@ export function readContentInfo(el: Element, what: string): ContentInfo {
   return { contentType: readOid(t, `${what} contentType`), content: readExplicit(c, 0, `${what} content`) };
 }
 
-export const encodeContentInfo = (contentType: string, content: Uint8Array): Uint8Array => seq(oid(contentType), explicit(0, content));
+export const encodeContentInfo = (contentType: string, content: DerPart): DerNode => seq(oid(contentType), explicit(0, content));
 
 export type SignerIdentifier =
   | { readonly type: 'issuerAndSerialNumber'; readonly issuer: Uint8Array; readonly serialNumber: Uint8Array }
@@ -118,8 +122,9 @@ function readSignerInfo(el: Element, what: string): SignerInfo {
     }
     // Verify over the bytes as received, re-tagged as SET. An indefinite outer length is the only
     // BER we rewrite: the signer must have signed the DER form (RFC 5652 §5.4).
-    signedAttrs = a.indefinite ? constructed(Tag.SET, a.children().map((k) => k.raw())) : a.raw().slice();
-    signedAttrs[0] = Tag.SET;
+    const sa = a.indefinite ? encode(constructed(Tag.SET, a.children().map((k) => k.raw()))) : a.raw().slice();
+    sa[0] = Tag.SET;
+    signedAttrs = sa;
   }
   const signatureAlgorithm = readAlgorithmIdentifier(f[i++], `${what} signatureAlgorithm`);
   const signature = readOctets(f[i++], `${what} signature`);
@@ -183,9 +188,9 @@ export async function verifySignerInfo(
 
 // --- Building ------------------------------------------------------------------------------------
 
-export const encodeAttribute = (type: string, ...values: Uint8Array[]): Uint8Array => seq(oid(type), encSetOf(values));
+export const encodeAttribute = (type: string, ...values: DerPart[]): Uint8Array => encode(seq(oid(type), encSetOf(values)));
 
-export const encodeIssuerAndSerialNumber = (cert: Certificate): Uint8Array => seq(cert.issuer.der, integerRaw(cert.serialNumber));
+export const encodeIssuerAndSerialNumber = (cert: Certificate): Uint8Array => encode(seq(cert.issuer.der, integerRaw(cert.serialNumber)));
 
 export type SignerIdentifierStyle = 'issuerAndSerialNumber' | 'subjectKeyIdentifier';
 
@@ -215,15 +220,15 @@ export interface SignedDataOptions {
 /** Builds ContentInfo(SignedData). With no signer this is the degenerate certs-only form (RFC 8894 §3.4). */
 export async function buildSignedData(o: SignedDataOptions): Promise<Uint8Array> {
   const ber = o.encoding === 'ber';
-  const c = (tag: number, kids: Uint8Array[]): Uint8Array => (ber ? berIndefinite(tag, kids) : constructed(tag, kids));
-  const signers: Uint8Array[] = [];
+  const c = (tag: number, kids: DerPart[]): DerPart => (ber ? berIndefinite(tag, kids) : constructed(tag, kids));
+  const signers: DerPart[] = [];
   const digestAlgs: Uint8Array[] = [];
   let ski = false;
   if (o.signer) {
     const s = o.signer;
     const d = DIGESTS[s.digest];
     const digest = await o.crypto.digest(d.name, o.eContent ?? new Uint8Array(0));
-    const signed = encSetOf([encodeAttribute(O.id_contentType, oid(o.eContentType)), encodeAttribute(O.id_messageDigest, octetString(digest)), ...s.attributes]);
+    const signed = encode(encSetOf([encodeAttribute(O.id_contentType, oid(o.eContentType)), encodeAttribute(O.id_messageDigest, octetString(digest)), ...s.attributes]));
     const signature = await s.key.sign(s.signatureAlgorithm, signed);
     ski = s.identifier === 'subjectKeyIdentifier';
     let sid: Uint8Array;
@@ -248,18 +253,22 @@ export async function buildSignedData(o: SignedDataOptions): Promise<Uint8Array>
   const encap =
     o.eContent === undefined
       ? seq(oid(o.eContentType))
-      : c(Tag.SEQUENCE, [oid(o.eContentType), c(0xa0, [ber ? berConstructedOctets(o.eContent) : octetString(o.eContent)])]);
-  const parts = [integer(version), encSetOf(digestAlgs), encap];
+      : c(Tag.SEQUENCE, [oid(o.eContentType), c(0xa0, [ber ? berConstructedOctets(o.eContent) : tlvRef(Tag.OCTET_STRING, o.eContent)])]);
+  const parts: DerPart[] = [integer(version), encSetOf(digestAlgs), encap];
   if (o.certificates.length > 0) parts.push(implicitConstructed(0, setInOrder(o.certificates)));
   if (o.crls && o.crls.length > 0) parts.push(implicitConstructed(1, setInOrder(o.crls)));
   parts.push(encSetOf(signers));
   const sd = c(Tag.SEQUENCE, parts);
-  return c(Tag.SEQUENCE, [oid(O.id_signedData), c(0xa0, [sd])]);
+  return encode(c(Tag.SEQUENCE, [oid(O.id_signedData), c(0xa0, [sd])]));
 }
 
 /** Degenerate certs-only SignedData (RFC 8894 §3.4) holding certificates and/or CRLs. */
 export function buildDegenerateSignedData(certificates: readonly Uint8Array[], crls: readonly Uint8Array[] = []): Uint8Array {
-  const parts = [integer(1), encSetOf([]), seq(oid(O.id_data))];
+  return encode(degenerateSignedData(certificates, crls));
+}
+
+export function degenerateSignedData(certificates: readonly Uint8Array[], crls: readonly Uint8Array[] = []): DerNode {
+  const parts: DerPart[] = [integer(1), encSetOf([]), seq(oid(O.id_data))];
   if (certificates.length > 0) parts.push(implicitConstructed(0, setInOrder(certificates)));
   if (crls.length > 0) parts.push(implicitConstructed(1, setInOrder(crls)));
   parts.push(encSetOf([]));

@@ -5,7 +5,7 @@
  */
 import type { CipherName, DigestName, SignatureAlgorithm } from '../algorithms.js';
 import { parseDer, readIntegerBytes, sequence } from '../der/reader.js';
-import { integer, sequence as seq } from '../der/writer.js';
+import { encode, integer, sequence as seq } from '../der/writer.js';
 import { UnsupportedAlgorithmError } from '../errors.js';
 import { parsePublicKeyInfo, type CurveName } from '../x509/public-key.js';
 import type { CryptoProvider, PrivateKeyHandle } from './types.js';
@@ -38,7 +38,7 @@ export function ecdsaDerToRaw(der: Uint8Array, size: number): Uint8Array {
 /** Raw r‖s → DER ECDSA-Sig-Value. */
 export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
   const n = raw.length / 2;
-  return seq(integer(raw.subarray(0, n)), integer(raw.subarray(n)));
+  return encode(seq(integer(raw.subarray(0, n)), integer(raw.subarray(n))));
 }
 
 function importParams(alg: SignatureAlgorithm, curve: CurveName | undefined): { import: Parameters<Subtle['importKey']>[2]; verify: Parameters<Subtle['verify']>[0] } {

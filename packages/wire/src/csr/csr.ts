@@ -9,7 +9,7 @@ import {
 } from '../algorithms.js';
 import type { CryptoProvider, PrivateKeyHandle } from '../crypto/types.js';
 import { type DerLimits, DerInput, type Element, readBitString, readOid, readSmallInt, readString, sequence, setOf } from '../der/reader.js';
-import { bitString, implicitConstructed, integer, isPrintable, oid, printableString, sequence as seq, setOf as encSetOf, utf8String } from '../der/writer.js';
+import { bitString, encode, implicitConstructed, integer, isPrintable, oid, printableString, sequence as seq, setOf as encSetOf, utf8String } from '../der/writer.js';
 import { CsrError, CsrSignatureError, isScepError } from '../errors.js';
 import * as O from '../oids.js';
 import {
@@ -143,7 +143,7 @@ export interface CsrTemplate {
 }
 
 function attribute(id: string, values: readonly Uint8Array[]): Uint8Array {
-  return seq(oid(id), encSetOf(values));
+  return encode(seq(oid(id), encSetOf(values)));
 }
 
 /** Builds and signs a PKCS #10 request for `key`. Returns its DER. */
@@ -153,9 +153,9 @@ export async function buildCsr(t: CsrTemplate, key: PrivateKeyHandle): Promise<U
     const v = isPrintable(t.challengePassword) ? printableString(t.challengePassword) : utf8String(t.challengePassword);
     attrs.push(attribute(O.id_challengePassword, [v]));
   }
-  if (t.extensions && t.extensions.length > 0) attrs.push(attribute(O.id_extensionRequest, [seq(...t.extensions.map(encodeExtension))]));
+  if (t.extensions && t.extensions.length > 0) attrs.push(attribute(O.id_extensionRequest, [encode(seq(...t.extensions.map(encodeExtension)))]));
   for (const a of t.attributes ?? []) attrs.push(attribute(a.oid, a.values));
-  const info = seq(integer(0), encodeName(t.subject), key.publicKeyInfo, implicitConstructed(0, encSetOf(attrs)));
+  const info = encode(seq(integer(0), encodeName(t.subject), key.publicKeyInfo, implicitConstructed(0, encSetOf(attrs))));
   const signature = await key.sign(t.signatureAlgorithm, info);
-  return seq(info, encodeSignatureAlgorithm(t.signatureAlgorithm), bitString(signature));
+  return encode(seq(info, encodeSignatureAlgorithm(t.signatureAlgorithm), bitString(signature)));
 }

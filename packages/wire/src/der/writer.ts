@@ -21,35 +21,70 @@ function writeHeader(out: Uint8Array, o: number, tag: number, n: number): number
   return o;
 }
 
-/** One TLV with the given content octets. */
+/**
+ * A constructed (or large primitive) element not yet serialised: its children are kept by
+ * reference and its size is known, so a whole message is written with one allocation and one
+ * copy of each leaf (`encode`), instead of one allocation and copy per nesting level.
+ */
+export class DerNode {
+  readonly byteLength: number;
+  constructor(
+    readonly tag: number,
+    readonly kids: readonly DerPart[],
+    readonly contentLength: number,
+  ) {
+    this.byteLength = 1 + lengthOctets(contentLength) + contentLength;
+  }
+}
+
+export type DerPart = Uint8Array | DerNode;
+
+const sizeOf = (p: DerPart): number => p.byteLength;
+
+function writePart(out: Uint8Array, o: number, p: DerPart): number {
+  if (p instanceof Uint8Array) {
+    out.set(p, o);
+    return o + p.length;
+  }
+  o = writeHeader(out, o, p.tag, p.contentLength);
+  for (const k of p.kids) o = writePart(out, o, k);
+  return o;
+}
+
+/** Serialises a part (a Uint8Array is returned as it is). */
+export function encode(p: DerPart): Uint8Array {
+  if (p instanceof Uint8Array) return p;
+  const out = new Uint8Array(p.byteLength);
+  writePart(out, 0, p);
+  return out;
+}
+
+/** One TLV with the given content octets (copied now: for small values). */
 export function tlv(tag: number, content: Uint8Array): Uint8Array {
   const out = new Uint8Array(1 + lengthOctets(content.length) + content.length);
   out.set(content, writeHeader(out, 0, tag, content.length));
   return out;
 }
 
-/** A constructed TLV whose content is the concatenation of already-encoded children. */
-export function constructed(tag: number, children: readonly Uint8Array[]): Uint8Array {
+/** One TLV whose content is referenced, not copied (for large values such as ciphertext). */
+export const tlvRef = (tag: number, content: Uint8Array): DerNode => new DerNode(tag, [content], content.length);
+
+/** A constructed TLV whose content is the concatenation of its children. */
+export function constructed(tag: number, children: readonly DerPart[]): DerNode {
   let n = 0;
-  for (const c of children) n += c.length;
-  const out = new Uint8Array(1 + lengthOctets(n) + n);
-  let o = writeHeader(out, 0, tag, n);
-  for (const c of children) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  for (const c of children) n += sizeOf(c);
+  return new DerNode(tag, children, n);
 }
 
-export const sequence = (...children: Uint8Array[]): Uint8Array => constructed(Tag.SEQUENCE, children);
+export const sequence = (...children: DerPart[]): DerNode => constructed(Tag.SEQUENCE, children);
 
 /** SET OF in DER order: elements sorted by their encodings (X.690 §11.6). */
-export function setOf(children: readonly Uint8Array[]): Uint8Array {
-  return constructed(Tag.SET, [...children].sort(compareBytes));
+export function setOf(children: readonly DerPart[]): DerNode {
+  return constructed(Tag.SET, children.map(encode).sort(compareBytes));
 }
 
 /** A SET written in the given order (CMS CertificateSet: clients rely on the issued cert coming first). */
-export const setInOrder = (children: readonly Uint8Array[]): Uint8Array => constructed(Tag.SET, children);
+export const setInOrder = (children: readonly DerPart[]): DerNode => constructed(Tag.SET, children);
 
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
@@ -61,11 +96,12 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 /** `[n] EXPLICIT` around one encoded element. */
-export const explicit = (n: number, inner: Uint8Array): Uint8Array => constructed(0xa0 | n, [inner]);
+export const explicit = (n: number, inner: DerPart): DerNode => constructed(0xa0 | n, [inner]);
 
-/** `[n] IMPLICIT` of a constructed type: re-tag an encoded SEQUENCE/SET (same length). */
-export function implicitConstructed(n: number, encoded: Uint8Array): Uint8Array {
-  const out = encoded.slice();
+/** `[n] IMPLICIT` of a constructed type: the same element re-tagged. */
+export function implicitConstructed(n: number, part: DerPart): DerPart {
+  if (part instanceof DerNode) return new DerNode(0xa0 | n, part.kids, part.contentLength);
+  const out = part.slice();
   out[0] = 0xa0 | n;
   return out;
 }
@@ -104,6 +140,7 @@ export const NULL: Uint8Array = Uint8Array.of(Tag.NULL, 0);
 
 /** INTEGER from a non-negative number, bigint, or unsigned big-endian magnitude. */
 export function integer(value: number | bigint | Uint8Array): Uint8Array {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 0x80) return Uint8Array.of(Tag.INTEGER, 1, value);
   let mag: Uint8Array;
   if (value instanceof Uint8Array) {
     mag = value;
@@ -183,22 +220,34 @@ export const time = (d: Date): Uint8Array => {
   return y >= 1950 && y < 2050 ? utcTime(d) : generalizedTime(d);
 };
 
+const algCache = new Map<string, Uint8Array>();
+
 /** AlgorithmIdentifier; `params` undefined means absent (RFC 5754 for SHA-2), NULL must be passed explicitly. */
-export function algorithmIdentifier(oidDotted: string, params?: Uint8Array): Uint8Array {
-  return params === undefined ? sequence(oid(oidDotted)) : sequence(oid(oidDotted), params);
+export function algorithmIdentifier(oidDotted: string, params?: DerPart): Uint8Array {
+  if (params === undefined || params === NULL) {
+    const key = params === undefined ? oidDotted : `${oidDotted}/null`;
+    let hit = algCache.get(key);
+    if (!hit) {
+      hit = encode(params === undefined ? sequence(oid(oidDotted)) : sequence(oid(oidDotted), NULL));
+      algCache.set(key, hit);
+    }
+    return hit;
+  }
+  return encode(sequence(oid(oidDotted), params));
 }
 
 // --- BER (client-direction reproduction of devices only) ------------------------------------------
 
 /** A constructed element with indefinite length (X.690 §8.1.3.6). */
-export function berIndefinite(tag: number, children: readonly Uint8Array[]): Uint8Array {
+export function berIndefinite(tag: number, children: readonly DerPart[]): Uint8Array {
+  const kids = children.map(encode);
   let n = 4;
-  for (const c of children) n += c.length;
+  for (const c of kids) n += c.length;
   const out = new Uint8Array(n);
   out[0] = tag;
   out[1] = 0x80;
   let o = 2;
-  for (const c of children) {
+  for (const c of kids) {
     out.set(c, o);
     o += c.length;
   }

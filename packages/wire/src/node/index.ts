@@ -67,7 +67,7 @@ export interface NodeCryptoOptions {
 
 /** The node:crypto CryptoProvider. */
 export function nodeCrypto(options: NodeCryptoOptions = {}): CryptoProvider {
-  const random = options.random ?? ((n: number): Uint8Array => u8(nodeRandomBytes(n)));
+  const random = options.random ?? pooledRandom();
   const cacheSize = options.keyCacheSize ?? 256;
   const cache = new Map<string, KeyObject>();
   const publicKey = (spki: Uint8Array): KeyObject => {
@@ -120,6 +120,26 @@ export function nodeCrypto(options: NodeCryptoOptions = {}): CryptoProvider {
       const em = encodePkcs1v15(contentKey, k, random);
       return u8(publicEncrypt({ key, padding: constants.RSA_NO_PADDING }, em));
     },
+  };
+}
+
+/**
+ * crypto.randomBytes costs ~2 µs per call whatever the size, and a CertRep needs four small draws.
+ * Draw 8 KiB at a time and hand out fresh slices (each byte is handed out once).
+ */
+function pooledRandom(poolSize = 8192): (length: number) => Uint8Array {
+  let pool: Uint8Array = new Uint8Array(0);
+  let off = 0;
+  return (length: number): Uint8Array => {
+    if (length > poolSize / 4) return u8(nodeRandomBytes(length));
+    if (off + length > pool.length) {
+      pool = u8(nodeRandomBytes(poolSize));
+      off = 0;
+    }
+    const out = pool.slice(off, off + length);
+    pool.fill(0, off, off + length);
+    off += length;
+    return out;
   };
 }
 

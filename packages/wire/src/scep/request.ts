@@ -7,7 +7,7 @@ import { openEnvelopedData, readEnvelope, type EnvelopeRecipient, type OpenedEnv
 import { verifyCsr, readCsr, type CertificationRequest } from '../csr/csr.js';
 import type { CryptoProvider } from '../crypto/types.js';
 import { DEFAULT_DER_LIMITS, DerInput, type DerLimits, readIntegerBytes, sequence, type Element } from '../der/reader.js';
-import { integerRaw, sequence as seq } from '../der/writer.js';
+import { encode, integerRaw, sequence as seq } from '../der/writer.js';
 import { guard, MalformedError } from '../errors.js';
 import { encodeName, readName, type Name, type NameInput } from '../x509/name.js';
 import { parsePkiMessage, type ParseOptions, type PkiMessage } from './pki-message.js';
@@ -80,7 +80,7 @@ export async function readPkiRequest(der: Uint8Array, o: ReadRequestOptions): Pr
 }
 
 /** IssuerAndSubject (CertPoll content). */
-export const encodeIssuerAndSubject = (issuer: NameInput, subject: NameInput): Uint8Array => seq(encodeName(issuer), encodeName(subject));
+export const encodeIssuerAndSubject = (issuer: NameInput, subject: NameInput): Uint8Array => encode(seq(encodeName(issuer), encodeName(subject)));
 
 /** IssuerAndSerialNumber (GetCert / GetCRL content); `serialNumber` as INTEGER content octets. */
-export const encodeIssuerAndSerial = (issuer: NameInput, serialNumber: Uint8Array): Uint8Array => seq(encodeName(issuer), integerRaw(serialNumber));
+export const encodeIssuerAndSerial = (issuer: NameInput, serialNumber: Uint8Array): Uint8Array => encode(seq(encodeName(issuer), integerRaw(serialNumber)));

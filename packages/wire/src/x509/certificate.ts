@@ -9,7 +9,7 @@ import {
 } from '../algorithms.js';
 import type { CryptoProvider, PrivateKeyHandle } from '../crypto/types.js';
 import { type Element, explicit as readExplicit, readBitString, readIntegerBytes, readSmallInt, readTime, sequence, type DerLimits, DerInput } from '../der/reader.js';
-import { bitString, explicit, integer, integerRaw, sequence as seq, time } from '../der/writer.js';
+import { bitString, encode, explicit, integer, integerRaw, sequence as seq, time, type DerPart } from '../der/writer.js';
 import { CertificateError, isScepError, MalformedError } from '../errors.js';
 import * as O from '../oids.js';
 import { toHex } from '../util/bytes.js';
@@ -177,7 +177,7 @@ export function encodeTbsCertificate(t: CertificateTemplate): Uint8Array {
     t.serialNumber instanceof Uint8Array
       ? (t.serialNumber.length > 0 && ((t.serialNumber[0] as number) & 0x80) === 0 ? integerRaw(trimZeros(t.serialNumber)) : integer(t.serialNumber))
       : integer(t.serialNumber);
-  const parts: Uint8Array[] = [];
+  const parts: DerPart[] = [];
   if (version === 3) parts.push(explicit(0, integer(2)));
   parts.push(
     serial,
@@ -188,7 +188,7 @@ export function encodeTbsCertificate(t: CertificateTemplate): Uint8Array {
     t.publicKeyInfo,
   );
   if (exts.length > 0) parts.push(explicit(3, seq(...exts.map(encodeExtension))));
-  return seq(...parts);
+  return encode(seq(...parts));
 }
 
 function trimZeros(b: Uint8Array): Uint8Array {
@@ -201,7 +201,7 @@ function trimZeros(b: Uint8Array): Uint8Array {
 export async function buildCertificate(t: CertificateTemplate, signer: PrivateKeyHandle): Promise<Uint8Array> {
   const tbs = encodeTbsCertificate(t);
   const signature = await signer.sign(t.signatureAlgorithm, tbs);
-  return seq(tbs, encodeSignatureAlgorithm(t.signatureAlgorithm), bitString(signature));
+  return encode(seq(tbs, encodeSignatureAlgorithm(t.signatureAlgorithm), bitString(signature)));
 }
 
 /** Parses `der` that must be a certificate, else throws `TypeError` (for caller-supplied configuration). */

@@ -15,6 +15,7 @@ import {
 import {
   bitString,
   boolean,
+  encode,
   explicit,
   integer,
   octetString,
@@ -47,7 +48,7 @@ export function readExtensions(el: Element, what: string): Extension[] {
 }
 
 export const encodeExtension = (e: Extension): Uint8Array =>
-  e.critical ? seq(oid(e.oid), boolean(true), octetString(e.value)) : seq(oid(e.oid), octetString(e.value));
+  encode(e.critical ? seq(oid(e.oid), boolean(true), octetString(e.value)) : seq(oid(e.oid), octetString(e.value)));
 
 // --- GeneralName (RFC 5280 §4.2.1.6) ----------------------------------------------------------------
 
@@ -152,11 +153,11 @@ export function encodeGeneralName(g: GeneralName): Uint8Array {
     case 'ip':
       return tlv(0x87, parseIp(g.value));
     case 'upn':
-      return tlv(0xa0, concat(oid(O.id_ms_upn), explicit(0, utf8String(g.value))));
+      return tlv(0xa0, concat(oid(O.id_ms_upn), encode(explicit(0, utf8String(g.value)))));
     case 'otherName':
-      return tlv(0xa0, concat(oid(g.oid), explicit(0, g.value)));
+      return tlv(0xa0, concat(oid(g.oid), encode(explicit(0, g.value))));
     case 'directoryName':
-      return explicit(4, g.value.der);
+      return encode(explicit(4, g.value.der));
     case 'registeredId':
       return tlv(0x88, oid(g.value).subarray(2));
     case 'x400Address':
@@ -182,7 +183,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-export const encodeGeneralNames = (names: readonly GeneralName[]): Uint8Array => seq(...names.map(encodeGeneralName));
+export const encodeGeneralNames = (names: readonly GeneralName[]): Uint8Array => encode(seq(...names.map(encodeGeneralName)));
 
 // --- Key usage (RFC 5280 §4.2.1.3) -----------------------------------------------------------------
 
@@ -243,13 +244,13 @@ export function encodeBasicConstraints(bc: { readonly ca: boolean; readonly path
   const parts: Uint8Array[] = [];
   if (bc.ca) parts.push(boolean(true));
   if (bc.pathLength !== undefined) parts.push(integer(bc.pathLength));
-  return seq(...parts);
+  return encode(seq(...parts));
 }
 
 export const decodeExtKeyUsage = (value: Uint8Array): string[] =>
   sequence(parseDer(value, 'extKeyUsage'), 'extKeyUsage').map((e) => readOid(e, 'extKeyUsage'));
 
-export const encodeExtKeyUsage = (oids: readonly string[]): Uint8Array => seq(...oids.map(oid));
+export const encodeExtKeyUsage = (oids: readonly string[]): Uint8Array => encode(seq(...oids.map(oid)));
 
 export const decodeSubjectKeyIdentifier = (value: Uint8Array): Uint8Array =>
   readOctets(parseDer(value, 'subjectKeyIdentifier'), 'subjectKeyIdentifier');
@@ -263,10 +264,10 @@ export function decodeAuthorityKeyIdentifier(value: Uint8Array): Uint8Array | un
   return k ? readOctets(k, 'authorityKeyIdentifier keyIdentifier', 0x80) : undefined;
 }
 
-export const encodeAuthorityKeyIdentifier = (keyId: Uint8Array): Uint8Array => seq(tlv(0x80, keyId));
+export const encodeAuthorityKeyIdentifier = (keyId: Uint8Array): Uint8Array => encode(seq(tlv(0x80, keyId)));
 
 /** RFC 7633 TLS feature extension; `[5]` (status_request) is OCSP must-staple. */
-export const encodeTlsFeature = (features: readonly number[]): Uint8Array => seq(...features.map((f) => integer(f)));
+export const encodeTlsFeature = (features: readonly number[]): Uint8Array => encode(seq(...features.map((f) => integer(f))));
 
 export const encodeSubjectAltName = encodeGeneralNames;
 

@@ -1,6 +1,6 @@
 /** X.501 Name (RFC 5280 §4.1.2.4): parse, format, build. */
 import { type Element, parseDer, readOid, readString, sequence, setOf, STRING_TAGS } from '../der/reader.js';
-import { constructed, ia5String, oid, printableString, sequence as seq, setOf as encSetOf, utf8String } from '../der/writer.js';
+import { constructed, encode, ia5String, oid, printableString, sequence as seq, setOf as encSetOf, utf8String } from '../der/writer.js';
 import { MalformedError } from '../errors.js';
 import { Tag } from '../der/reader.js';
 import * as O from '../oids.js';
@@ -134,11 +134,7 @@ function encodeValue(type: string, value: string): Uint8Array {
 export function encodeName(input: NameInput): Uint8Array {
   if (typeof input !== 'string' && 'der' in input) return input.der;
   const rdns = typeof input === 'string' ? parseDn(input) : input;
-  return seq(
-    ...rdns.map((rdn) =>
-      encSetOf(rdn.map((atv) => seq(oid(atv.type), encodeValue(atv.type, atv.value)))),
-    ),
-  );
+  return encode(seq(...rdns.map((rdn) => encSetOf(rdn.map((atv) => seq(oid(atv.type), encodeValue(atv.type, atv.value)))))));
 }
 
 export function buildName(input: NameInput): Name {
@@ -161,4 +157,4 @@ export function namesMatch(a: Name, b: Name): boolean {
 }
 
 /** An empty Name (SEQUENCE {}), as some self-signed client certificates carry. */
-export const EMPTY_NAME_DER: Uint8Array = constructed(Tag.SEQUENCE, []);
+export const EMPTY_NAME_DER: Uint8Array = encode(constructed(Tag.SEQUENCE, []));
