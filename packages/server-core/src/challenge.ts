@@ -1,0 +1,214 @@
+/**
+ * Challenge policies (RFC 8894 §2.3, challengePassword). One interface; the server calls
+ * `validate` before issuing, `onIssued` after issuing and before replying (an error there turns
+ * the reply into a FAILURE: Intune's rule), `onFailed` when an enrollment is refused.
+ */
+import { timingSafeEqual, type CertificationRequest, type CryptoProvider, type FailInfo } from '@scep/wire';
+import type { ChallengeInfo, RejectReason, RequestContext } from './types.js';
+
+export interface ChallengeInput {
+  readonly challengePassword: string | undefined;
+  readonly csr: CertificationRequest;
+  readonly profile: string;
+  readonly transactionId: string;
+  readonly messageType: 'PKCSReq' | 'RenewalReq';
+  readonly context: RequestContext;
+  readonly crypto: CryptoProvider;
+  readonly now: Date;
+}
+
+export type ChallengeVerdict =
+  | { readonly ok: true; readonly info: ChallengeInfo }
+  | { readonly ok: false; readonly reason: RejectReason; readonly failInfo?: FailInfo }
+  /** Not this policy's kind of challenge (mixed mode): the next policy decides. */
+  | { readonly ok: 'skip' };
+
+export interface IssuedInfo {
+  readonly profile: string;
+  readonly transactionId: string;
+  readonly csr: CertificationRequest;
+  readonly certificate: Uint8Array;
+  readonly challenge: ChallengeInfo;
+}
+
+export interface FailedInfo {
+  readonly profile: string;
+  readonly transactionId: string;
+  readonly csr: CertificationRequest | undefined;
+  readonly reason: RejectReason;
+  readonly failInfo: FailInfo;
+  readonly challenge: ChallengeInfo | undefined;
+}
+
+export interface ChallengeValidator {
+  readonly name: string;
+  validate(input: ChallengeInput): Promise<ChallengeVerdict>;
+  onIssued?(info: IssuedInfo, context: RequestContext): Promise<void>;
+  onFailed?(info: FailedInfo, context: RequestContext): Promise<void>;
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * A static shared password (or several, for rotation). Compared in constant time over SHA-256
+ * digests, so neither content nor length leaks through timing.
+ */
+export function staticChallenge(passwords: string | readonly string[]): ChallengeValidator {
+  const list = typeof passwords === 'string' ? [passwords] : [...passwords];
+  if (list.length === 0 || list.some((p) => typeof p !== 'string' || p.length === 0)) throw new TypeError('staticChallenge needs non-empty passwords');
+  let digests: Uint8Array[] | undefined;
+  return {
+    name: 'static',
+    async validate(input) {
+      if (input.challengePassword === undefined) return { ok: false, reason: 'challenge_missing' };
+      digests ??= await Promise.all(list.map(async (p) => input.crypto.digest('SHA-256', utf8.encode(p))));
+      const got = await input.crypto.digest('SHA-256', utf8.encode(input.challengePassword));
+      let match = false;
+      for (const d of digests) match = timingSafeEqual(d, got) || match; // no early exit
+      return match ? { ok: true, info: { policy: 'static' } } : { ok: false, reason: 'challenge_invalid' };
+    },
+  };
+}
+
+/** No challenge at all. Only ever used when chosen explicitly. */
+export function noChallenge(): ChallengeValidator {
+  return { name: 'none', validate: async () => ({ ok: true, info: { policy: 'none' } }) };
+}
+
+/** A webhook-style custom validator: your function decides. */
+export function customChallenge(
+  validate: (input: ChallengeInput) => Promise<boolean | ChallengeVerdict>,
+  options: { readonly name?: string } = {},
+): ChallengeValidator {
+  const name = options.name ?? 'custom';
+  return {
+    name,
+    async validate(input) {
+      const v = await validate(input);
+      if (v === true) return { ok: true, info: { policy: name } };
+      if (v === false) return { ok: false, reason: input.challengePassword === undefined ? 'challenge_missing' : 'challenge_invalid' };
+      return v;
+    },
+  };
+}
+
+/** Mixed mode: the first validator that does not skip decides (e.g. Intune, then a static fallback). */
+export function firstMatchChallenge(...validators: ChallengeValidator[]): ChallengeValidator {
+  if (validators.length === 0) throw new TypeError('firstMatchChallenge needs validators');
+  const chosen = new WeakMap<object, ChallengeValidator>();
+  return {
+    name: validators.map((v) => v.name).join('|'),
+    async validate(input) {
+      for (const v of validators) {
+        const verdict = await v.validate(input);
+        if (verdict.ok === 'skip') continue;
+        if (verdict.ok) chosen.set(verdict.info, v);
+        return verdict;
+      }
+      return { ok: false, reason: input.challengePassword === undefined ? 'challenge_missing' : 'challenge_invalid' };
+    },
+    async onIssued(info, ctx) {
+      await chosen.get(info.challenge)?.onIssued?.(info, ctx);
+    },
+    async onFailed(info, ctx) {
+      const v = info.challenge ? chosen.get(info.challenge) : undefined;
+      if (v) await v.onFailed?.(info, ctx);
+    },
+  };
+}
+
+// --- One-time dynamic challenges ------------------------------------------------------------------
+
+/** Optional binding of a one-time challenge to what the CSR may ask for. */
+export interface ChallengeBinding {
+  /** The CSR's subject commonName must equal this. */
+  readonly commonName?: string;
+  /** An opaque device identifier, returned in the challenge info for the issue hook. */
+  readonly device?: string;
+}
+
+export interface ChallengeRecord {
+  readonly profile: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly binding: ChallengeBinding | undefined;
+}
+
+export interface ChallengeStore {
+  /** Stores a new challenge and returns it. */
+  mint(options: { readonly profile: string; readonly ttlMs: number; readonly binding?: ChallengeBinding; readonly now: Date }): Promise<{ readonly challenge: string; readonly record: ChallengeRecord }>;
+  /**
+   * Atomically takes the record for `challenge` if it exists, has not expired and `accept` says
+   * yes; it can never be taken twice. Returns undefined otherwise (and leaves a record `accept`
+   * refused in place).
+   */
+  consume(challenge: string, accept: (record: ChallengeRecord) => boolean, now: Date): Promise<ChallengeRecord | undefined>;
+}
+
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** The in-memory ChallengeStore: bounded (oldest evicted first), expired entries swept as it goes. */
+export class InMemoryChallengeStore implements ChallengeStore {
+  private readonly entries = new Map<string, ChallengeRecord>();
+  private readonly maxEntries: number;
+  private readonly random: (n: number) => Uint8Array;
+
+  constructor(options: { readonly maxEntries?: number; readonly random?: (n: number) => Uint8Array } = {}) {
+    this.maxEntries = options.maxEntries ?? 100_000;
+    this.random = options.random ?? ((n): Uint8Array => globalThis.crypto.getRandomValues(new Uint8Array(n)));
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async mint(o: { readonly profile: string; readonly ttlMs: number; readonly binding?: ChallengeBinding; readonly now: Date }): Promise<{ challenge: string; record: ChallengeRecord }> {
+    if (!(o.ttlMs > 0)) throw new TypeError('ttlMs must be positive');
+    this.sweep(o.now);
+    // 32 characters from A-Z a-z 0-9 (~190 bits): PrintableString-safe, so every client can carry it.
+    let challenge = '';
+    while (challenge.length < 32) for (const b of this.random(32)) if ((b & 0x3f) < 62 && challenge.length < 32) challenge += B64URL[b & 0x3f];
+    const record: ChallengeRecord = { profile: o.profile, createdAt: o.now, expiresAt: new Date(o.now.getTime() + o.ttlMs), binding: o.binding };
+    while (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(challenge, record);
+    return { challenge, record };
+  }
+
+  async consume(challenge: string, accept: (r: ChallengeRecord) => boolean, now: Date): Promise<ChallengeRecord | undefined> {
+    const r = this.entries.get(challenge);
+    if (!r) return undefined;
+    if (r.expiresAt.getTime() <= now.getTime()) {
+      this.entries.delete(challenge);
+      return undefined;
+    }
+    if (!accept(r)) return undefined;
+    this.entries.delete(challenge); // same tick as the check: no second caller can see it
+    return r;
+  }
+
+  private sweep(now: Date): void {
+    let n = 0;
+    for (const [k, r] of this.entries) {
+      if (++n > 64) break; // bounded work per call; insertion order ~ expiry order for equal TTLs
+      if (r.expiresAt.getTime() <= now.getTime()) this.entries.delete(k);
+    }
+  }
+}
+
+/** One-time challenges from a ChallengeStore, checked against the profile and the optional binding. */
+export function dynamicChallenge(store: ChallengeStore): ChallengeValidator {
+  return {
+    name: 'dynamic',
+    async validate(input) {
+      const pw = input.challengePassword;
+      if (pw === undefined) return { ok: false, reason: 'challenge_missing' };
+      const record = await store.consume(
+        pw,
+        (r) => r.profile === input.profile && (r.binding?.commonName === undefined || r.binding.commonName === input.csr.commonName),
+        input.now,
+      );
+      if (!record) return { ok: false, reason: 'challenge_invalid' };
+      return { ok: true, info: { policy: 'dynamic', details: { device: record.binding?.device, expiresAt: record.expiresAt.toISOString() } } };
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/** Per-profile counters fed by the event stream, and a Prometheus text-format exporter. */
+import type { ScepEvent } from './types.js';
+
+type Labels = Readonly<Record<string, string>>;
+
+interface Series {
+  readonly name: string;
+  readonly help: string;
+  readonly values: Map<string, { labels: Labels; value: number }>;
+}
+
+/** Counters keyed by name and labels. */
+export class ScepMetrics {
+  private readonly series = new Map<string, Series>();
+
+  inc(name: string, help: string, labels: Labels, by = 1): void {
+    let s = this.series.get(name);
+    if (!s) {
+      s = { name, help, values: new Map() };
+      this.series.set(name, s);
+    }
+    const key = Object.keys(labels)
+      .sort()
+      .map((k) => `${k}=${labels[k] ?? ''}`)
+      .join(',');
+    const v = s.values.get(key);
+    if (v) v.value += by;
+    else s.values.set(key, { labels, value: by });
+  }
+
+  /** Counts one event. */
+  record(e: ScepEvent): void {
+    switch (e.type) {
+      case 'enrolled':
+      case 'renewed':
+        this.inc('scep_certificates_issued_total', 'Certificates issued', { profile: e.profile, kind: e.type === 'renewed' ? 'renewal' : 'enrollment', message_type: e.messageType });
+        break;
+      case 'pending':
+        this.inc('scep_pending_total', 'Requests answered PENDING', { profile: e.profile });
+        break;
+      case 'rejected':
+        this.inc('scep_rejected_total', 'Requests answered FAILURE', { profile: e.profile, reason: e.reason, fail_info: e.failInfo });
+        break;
+      case 'transport_error':
+        this.inc('scep_transport_errors_total', 'Requests answered with an HTTP error', { profile: e.profile ?? '', status: String(e.status) });
+        break;
+      case 'served':
+        this.inc('scep_served_total', 'Other operations served', { profile: e.profile, operation: e.operation });
+        break;
+    }
+  }
+
+  /** A snapshot: counter name → list of {labels, value}. */
+  snapshot(): Record<string, { labels: Labels; value: number }[]> {
+    const out: Record<string, { labels: Labels; value: number }[]> = {};
+    for (const s of this.series.values()) out[s.name] = [...s.values.values()].map((v) => ({ labels: { ...v.labels }, value: v.value }));
+    return out;
+  }
+
+  /** The value of one counter for labels that match `where` (summed). */
+  get(name: string, where: Labels = {}): number {
+    let sum = 0;
+    for (const v of this.series.get(name)?.values.values() ?? []) {
+      if (Object.entries(where).every(([k, x]) => v.labels[k] === x)) sum += v.value;
+    }
+    return sum;
+  }
+
+  /** Prometheus text exposition format (version 0.0.4). */
+  toPrometheus(): string {
+    const esc = (s: string): string => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+    let out = '';
+    for (const s of this.series.values()) {
+      out += `# HELP ${s.name} ${s.help}\n# TYPE ${s.name} counter\n`;
+      for (const v of s.values.values()) {
+        const l = Object.entries(v.labels)
+          .map(([k, x]) => `${k}="${esc(x)}"`)
+          .join(',');
+        out += `${s.name}${l ? `{${l}}` : ''} ${v.value}\n`;
+      }
+    }
+    return out;
+  }
+}
+
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

@@ -1,0 +1,71 @@
+/** Transactions waiting for approval (PENDING, RFC 8894 §3.3.2) until the client polls them out. */
+import type { ChallengeInfo, EnrollmentKind, IssueResult } from './types.js';
+
+export interface PendingEntry {
+  readonly profile: string;
+  readonly transactionId: string;
+  readonly kind: EnrollmentKind;
+  readonly messageType: 'PKCSReq' | 'RenewalReq';
+  /** The CSR (DER). */
+  readonly csr: Uint8Array;
+  /** The certificate being renewed (DER), for kind 'renew'. */
+  readonly previous: Uint8Array | undefined;
+  readonly challenge: ChallengeInfo | undefined;
+  /** SubjectPublicKeyInfo (DER) of the request's signer: only that key may poll the result out. */
+  readonly signerKey: Uint8Array;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  /** Set once decided (approved and issued, or rejected); the next CertPoll delivers it. */
+  readonly result: Exclude<IssueResult, { status: 'pending' }> | undefined;
+}
+
+export interface PendingStore {
+  put(entry: PendingEntry): Promise<void>;
+  get(profile: string, transactionId: string, now: Date): Promise<PendingEntry | undefined>;
+  /** Records the decision; false if there is no such (unexpired) entry. */
+  resolve(profile: string, transactionId: string, result: Exclude<IssueResult, { status: 'pending' }>, now: Date): Promise<boolean>;
+  delete(profile: string, transactionId: string): Promise<void>;
+  list(profile: string | undefined, now: Date): Promise<PendingEntry[]>;
+}
+
+/** In-memory PendingStore: bounded, entries expire (default 7 days). */
+export class InMemoryPendingStore implements PendingStore {
+  private readonly entries = new Map<string, PendingEntry>();
+  readonly maxEntries: number;
+  constructor(options: { readonly maxEntries?: number } = {}) {
+    this.maxEntries = options.maxEntries ?? 10_000;
+  }
+  private static key(profile: string, tx: string): string {
+    return `${profile}\u0000${tx}`;
+  }
+  get size(): number {
+    return this.entries.size;
+  }
+  async put(entry: PendingEntry): Promise<void> {
+    const k = InMemoryPendingStore.key(entry.profile, entry.transactionId);
+    this.entries.delete(k);
+    while (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(k, entry);
+  }
+  async get(profile: string, tx: string, now: Date): Promise<PendingEntry | undefined> {
+    const k = InMemoryPendingStore.key(profile, tx);
+    const e = this.entries.get(k);
+    if (e && e.expiresAt.getTime() <= now.getTime()) {
+      this.entries.delete(k);
+      return undefined;
+    }
+    return e;
+  }
+  async resolve(profile: string, tx: string, result: Exclude<IssueResult, { status: 'pending' }>, now: Date): Promise<boolean> {
+    const e = await this.get(profile, tx, now);
+    if (!e) return false;
+    this.entries.set(InMemoryPendingStore.key(profile, tx), { ...e, result });
+    return true;
+  }
+  async delete(profile: string, tx: string): Promise<void> {
+    this.entries.delete(InMemoryPendingStore.key(profile, tx));
+  }
+  async list(profile: string | undefined, now: Date): Promise<PendingEntry[]> {
+    return [...this.entries.values()].filter((e) => (profile === undefined || e.profile === profile) && e.expiresAt.getTime() > now.getTime());
+  }
+}

@@ -1,0 +1,183 @@
+/** Public types of the SCEP server core. Web-standard globals only; nothing from node:. */
+import type {
+  Certificate,
+  CertificationRequest,
+  CipherName,
+  CryptoProvider,
+  DigestName,
+  FailInfo,
+  LegacyPolicy,
+  MessageType,
+  Name,
+  PrivateKeyHandle,
+} from '@scep/wire';
+import type { ChallengeValidator } from './challenge.js';
+import type { CsrPolicy } from './csr-policy.js';
+import type { PendingStore } from './pending.js';
+
+/** What an adapter knows about the connection, beyond the Request itself. */
+export interface RequestContext {
+  /** The TLS client certificate chain (DER, leaf first), when the adapter terminates mTLS. */
+  readonly clientCertificates?: readonly Uint8Array[];
+  /** The peer address, for logs and events. */
+  readonly remoteAddress?: string;
+}
+
+export interface KeyPair {
+  readonly certificate: Uint8Array | Certificate;
+  readonly key: PrivateKeyHandle;
+}
+
+/** Result of the issuance hook. */
+export type IssueResult =
+  | {
+      readonly status: 'issued';
+      /** The issued certificate (DER). */
+      readonly certificate: Uint8Array;
+      /** Chain to send after it (default: the profile's CA chain). */
+      readonly chain?: readonly Uint8Array[];
+    }
+  /** Keep the transaction; the client polls with CertPoll (RFC 8894 §3.3.3). */
+  | { readonly status: 'pending' }
+  | { readonly status: 'rejected'; readonly failInfo?: FailInfo; readonly reason?: string };
+
+export type EnrollmentKind = 'enroll' | 'renew';
+
+export interface IssueRequest {
+  readonly profile: string;
+  readonly transactionId: string;
+  readonly messageType: 'PKCSReq' | 'RenewalReq';
+  /** 'renew' when the request is signed by a certificate this profile's CA issued. */
+  readonly kind: EnrollmentKind;
+  readonly csr: CertificationRequest;
+  /** The certificate being renewed (the request's signer), for kind 'renew'. */
+  readonly previous: Certificate | undefined;
+  /** What the challenge policy returned (e.g. Intune claims, a dynamic challenge's binding). */
+  readonly challenge: ChallengeInfo | undefined;
+  /** 'initial' on the PKCSReq/RenewalReq, 'poll' on each CertPoll, 'approval' when an operator approves. */
+  readonly attempt: 'initial' | 'poll' | 'approval';
+}
+
+export type IssueHook = (request: IssueRequest, context: RequestContext) => Promise<IssueResult>;
+
+export interface ChallengeInfo {
+  /** Which policy accepted it (e.g. 'static', 'dynamic', 'intune'). */
+  readonly policy: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export interface RenewalOptions {
+  /** Accept RenewalReq and PKCSReq signed by a certificate this CA issued (default true). */
+  readonly enabled?: boolean;
+  /** Accept the old certificate this long after it expired (default 0). */
+  readonly graceMs?: number;
+  /** The new CSR must carry the old certificate's subject (default true). */
+  readonly requireSameSubject?: boolean;
+  /** Ask for a challenge on renewal too (default false). */
+  readonly requireChallenge?: boolean;
+}
+
+export type ResponseCipherPolicy = 'match-request' | CipherName;
+export type ResponseDigestPolicy = 'match-request' | DigestName;
+
+export interface MtlsOptions {
+  /** Refuse PKIOperation without a client certificate that chains to `trust` (default true when set). */
+  readonly required?: boolean;
+  /** Trust anchors for client certificates on this profile (DER). */
+  readonly trust: readonly (Uint8Array | Certificate)[];
+}
+
+export interface ProfileConfig {
+  /** CA chain, issuing CA first. The issuing CA's key is only needed if the CA also acts as RA. */
+  readonly ca: { readonly certificates: readonly (Uint8Array | Certificate)[]; readonly key?: PrivateKeyHandle };
+  /**
+   * RA certificates and keys. `signer` signs CertReps; `decrypter` opens envelopes (NDES-style
+   * split). With no RA, the CA certificate and key act as RA.
+   */
+  readonly ra?: { readonly signer: KeyPair; readonly decrypter?: KeyPair };
+  /** Next CA chain during a rollover: enables GetNextCACert. */
+  readonly nextCa?: { readonly certificates: readonly (Uint8Array | Certificate)[] };
+  readonly challenge: ChallengeValidator;
+  readonly issue: IssueHook;
+  readonly csrPolicy?: CsrPolicy;
+  readonly renewal?: RenewalOptions;
+  /** Legacy algorithms accepted by name (DES, 3DES, SHA-1, MD5); default none. */
+  readonly legacy?: LegacyPolicy;
+  readonly response?: { readonly cipher?: ResponseCipherPolicy; readonly digest?: ResponseDigestPolicy };
+  /** Capabilities to add to or remove from the derived GetCACaps list. */
+  readonly capabilities?: { readonly add?: readonly string[]; readonly remove?: readonly string[] };
+  readonly pendingStore?: PendingStore;
+  readonly mtls?: MtlsOptions;
+  /** GetCert (RFC 8894 §3.3.4): look up an issued certificate. */
+  readonly getCert?: (query: { readonly issuer: Name; readonly serialNumber: Uint8Array; readonly profile: string }, context: RequestContext) => Promise<Uint8Array | undefined>;
+  /** GetCRL (RFC 8894 §3.3.5): the CRL for the certificate's issuer. */
+  readonly getCrl?: (query: { readonly issuer: Name; readonly serialNumber: Uint8Array; readonly profile: string }, context: RequestContext) => Promise<Uint8Array | undefined>;
+  /** Send GetCACert as a chain (x-x509-ca-ra-cert) even when it is a single CA certificate. */
+  readonly caCertAsChain?: boolean;
+}
+
+export interface ScepServerConfig {
+  /** Profiles by name. `default` (or `defaultProfile`) answers on the base path itself. */
+  readonly profiles: Readonly<Record<string, ProfileConfig>>;
+  readonly defaultProfile?: string;
+  /** Base path, matched as a prefix (default '/scep'). */
+  readonly path?: string;
+  readonly crypto: CryptoProvider;
+  /** Clock (default: the system clock). */
+  readonly now?: () => Date;
+  /** Largest request body accepted (default 1 MiB; more answers 413). */
+  readonly maxBodySize?: number;
+  /** Largest PKIMessage accepted after decoding (default 256 KiB). */
+  readonly maxMessageSize?: number;
+  readonly onEvent?: (event: ScepEvent) => void;
+  /** Internal errors go here, never to the client. */
+  readonly onError?: (error: unknown, info: { readonly profile: string | undefined; readonly operation: string | undefined }) => void;
+}
+
+/** Stable reason codes for rejections (event labels and counters). */
+export type RejectReason =
+  | 'malformed'
+  | 'bad_signature'
+  | 'unsupported_algorithm'
+  | 'decrypt_failed'
+  | 'wrong_recipient'
+  | 'challenge_missing'
+  | 'challenge_invalid'
+  | 'csr_policy'
+  | 'csr_signature'
+  | 'renewal_disabled'
+  | 'renewal_invalid_signer'
+  | 'renewal_subject_mismatch'
+  | 'issuer_rejected'
+  | 'unknown_transaction'
+  | 'cannot_encrypt_reply'
+  | 'unsupported_message_type'
+  | 'not_supported'
+  | 'mtls_required'
+  | 'mtls_invalid'
+  | 'internal_error'
+  | (string & { readonly __custom?: never });
+
+export type ScepEvent =
+  | {
+      readonly type: 'enrolled' | 'renewed';
+      readonly profile: string;
+      readonly transactionId: string;
+      readonly messageType: MessageType;
+      readonly subject: string;
+      readonly serialNumber: string;
+      readonly challenge: string | undefined;
+      readonly remoteAddress: string | undefined;
+    }
+  | { readonly type: 'pending'; readonly profile: string; readonly transactionId: string; readonly subject: string }
+  | {
+      readonly type: 'rejected';
+      readonly profile: string;
+      readonly transactionId: string | undefined;
+      readonly messageType: MessageType | undefined;
+      readonly reason: RejectReason;
+      readonly failInfo: FailInfo;
+      readonly remoteAddress: string | undefined;
+    }
+  | { readonly type: 'transport_error'; readonly profile: string | undefined; readonly status: number; readonly reason: string }
+  | { readonly type: 'served'; readonly profile: string; readonly operation: 'GetCACaps' | 'GetCACert' | 'GetNextCACert' | 'GetCert' | 'GetCRL' | 'CertPoll' };
