@@ -1,0 +1,46 @@
+/**
+ * `@scep/server-core/fastify`: a Fastify plugin — `app.register(scepFastify(handler), { path })`.
+ * It registers GET/POST on the base path and below, and reads any content type as a raw Buffer
+ * (inside the plugin's own encapsulation context, so the app's parsers are untouched).
+ */
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { peerCertificateChain, toRequest, type FetchHandler } from './node.js';
+import type { RequestContext } from '../types.js';
+
+export interface FastifyAdapterOptions {
+  /** Base path (default '/scep'). */
+  readonly path?: string;
+  /** Largest body Fastify reads (default 1 MiB + 1, so the handler answers 413 itself). */
+  readonly bodyLimit?: number;
+  readonly clientCertificates?: boolean;
+}
+
+export function scepFastify(handler: FetchHandler, options: FastifyAdapterOptions = {}): FastifyPluginAsync {
+  const base = (options.path ?? '/scep').replace(/\/+$/, '');
+  const bodyLimit = options.bodyLimit ?? 1024 * 1024 + 1;
+  // eslint-disable-next-line @typescript-eslint/require-await -- Fastify wants an async plugin
+  const plugin = async (app: FastifyInstance): Promise<void> => {
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
+    const route = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+      const raw = req.raw;
+      // Fastify has read the body already (or there is none): never hand the consumed stream on.
+      const request = toRequest(raw, 'http://localhost', Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : new Uint8Array(0));
+      const context: RequestContext = {
+        ...(raw.socket.remoteAddress ? { remoteAddress: raw.socket.remoteAddress } : {}),
+        ...(options.clientCertificates !== false ? { clientCertificates: peerCertificateChain(raw.socket) } : {}),
+      };
+      const response = await handler(request, context);
+      const headers: Record<string, string> = {};
+      response.headers.forEach((v, k) => {
+        headers[k] = v;
+      });
+      await reply.code(response.status).headers(headers).send(Buffer.from(await response.arrayBuffer()));
+    };
+    for (const url of [base, `${base}/*`]) app.route({ method: ['GET', 'POST', 'HEAD', 'PUT', 'DELETE'], url, handler: route, bodyLimit });
+  };
+  // Expose routes to the parent app while keeping the content-type parsers encapsulated.
+  return plugin;
+}
+
+export type { FastifyPluginAsync };

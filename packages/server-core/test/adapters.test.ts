@@ -1,0 +1,173 @@
+/** Each adapter, over real HTTP against a listening server: GetCACaps, GetCACert, PKIOperation by POST and GET, 413, mTLS. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express from 'express';
+import Fastify from 'fastify';
+import { Hono } from 'hono';
+import { serve, type HttpBindings } from '@hono/node-server';
+import { encodePem, parseCaCaps, readCertRep, toBase64, type Certificate } from '@scep/wire';
+import { createLocalCa, createScepHandler, staticChallenge, type ScepHandler } from '@scep/server-core';
+import { createScepServer, peerCertificateChain, toNodeListener } from '@scep/server-core/node';
+import { scepExpress } from '@scep/server-core/express';
+import { scepFastify } from '@scep/server-core/fastify';
+import { scepHono } from '@scep/server-core/hono';
+import { clientRequest, crypto, party, T0, type Party } from './setup.js';
+
+let ca: Party;
+let device: Party;
+let h: ScepHandler;
+
+beforeAll(async () => {
+  ca = await party({ subject: 'CN=Adapter CA', ca: true });
+  device = await party({ subject: 'CN=adapter-device', selfSignedNoExt: true });
+  h = createScepHandler({
+    profiles: { default: { ca: { certificates: [ca.certificate.der], key: ca.key }, challenge: staticChallenge('pw'), issue: createLocalCa({ ca, crypto, now: () => T0 }).issue } },
+    crypto,
+    now: () => T0,
+    maxBodySize: 20_000,
+  });
+});
+
+const listen = (s: Server): Promise<string> => new Promise((r) => s.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(s.address() as AddressInfo).port}`)));
+const close = (s: Server): Promise<void> => new Promise((r) => s.close(() => r()));
+
+/** The same checks against any base URL. */
+function exercise(name: string, start: () => Promise<{ url: string; stop: () => Promise<void> }>): void {
+  describe(name, () => {
+    let url = '';
+    let stop: () => Promise<void> = async () => undefined;
+    beforeAll(async () => ({ url, stop } = await start()));
+    afterAll(() => stop());
+
+    it('GetCACaps and GetCACert', async () => {
+      const caps = await fetch(`${url}/scep?operation=GetCACaps`);
+      expect(caps.status).toBe(200);
+      expect(parseCaCaps(await caps.text()).capabilities.has('POSTPKIOperation')).toBe(true);
+      const cert = await fetch(`${url}/scep/pkiclient.exe?operation=GetCACert&message=default`);
+      expect(cert.headers.get('content-type')).toBe('application/x-x509-ca-cert');
+      expect(new Uint8Array(await cert.arrayBuffer())).toEqual(ca.certificate.der);
+    });
+    it('PKIOperation by POST and by GET enrolls', async () => {
+      for (const via of ['POST', 'GET'] as const) {
+        const req = await clientRequest({ device, recipients: [ca.certificate], challenge: 'pw', cn: 'adapter-device' });
+        const res =
+          via === 'POST'
+            ? await fetch(`${url}/scep?operation=PKIOperation`, { method: 'POST', body: req.der, headers: { 'content-type': 'application/x-pki-message' } })
+            : await fetch(`${url}/scep?operation=PKIOperation&message=${encodeURIComponent(toBase64(req.der))}`);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toBe('application/x-pki-message');
+        const rep = await readCertRep(new Uint8Array(await res.arrayBuffer()), { crypto, request: req, trusted: [ca.certificate], recipient: device });
+        expect(rep.status).toBe('SUCCESS');
+      }
+    });
+    it('an oversize body is 413', async () => {
+      const res = await fetch(`${url}/scep?operation=PKIOperation`, { method: 'POST', body: new Uint8Array(50_000), headers: { 'content-type': 'application/octet-stream' } });
+      expect(res.status).toBe(413);
+    });
+  });
+}
+
+exercise('node:http (createScepServer)', async () => {
+  const s = createScepServer(h);
+  return { url: await listen(s), stop: () => close(s) };
+});
+
+exercise('Express 5', async () => {
+  const app = express();
+  app.get('/health', (_q, r) => {
+    r.send('ok');
+  });
+  app.use(scepExpress(h));
+  const s = app.listen(0, '127.0.0.1') as unknown as Server;
+  await new Promise((r) => s.once('listening', r));
+  const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  expect(await (await fetch(`${url}/health`)).text()).toBe('ok'); // other routes untouched
+  return { url, stop: () => close(s) };
+});
+
+exercise('Fastify 5', async () => {
+  const app = Fastify();
+  app.post('/json', async (q) => q.body); // the app's own JSON parser keeps working
+  await app.register(scepFastify(h));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const json = await fetch(`${url}/json`, { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } });
+  expect(await json.json()).toEqual({ a: 1 });
+  return { url, stop: () => app.close() };
+});
+
+exercise('Hono on @hono/node-server', async () => {
+  const app = new Hono<{ Bindings: HttpBindings }>();
+  const scep = scepHono(h, { context: (c) => ({ remoteAddress: (c.env as HttpBindings).incoming.socket.remoteAddress ?? '' }) });
+  app.all('/scep', scep);
+  app.all('/scep/*', scep);
+  const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as unknown as Server;
+  await new Promise((r) => (s.listening ? r(undefined) : s.once('listening', r)));
+  return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, stop: () => close(s) };
+});
+
+describe('node:https with mTLS', () => {
+  it('passes the client certificate chain; a profile requiring mTLS accepts it and refuses a connection without one', async () => {
+    const { generateKeyPairSync, createPrivateKey } = await import('node:crypto');
+    const tlsCa = await party({ subject: 'CN=TLS CA', ca: true });
+    const serverKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const { buildCertificate, encodeSubjectAltName, oids } = await import('@scep/wire');
+    const { nodePrivateKey } = await import('@scep/wire/node');
+    const serverCertDer = await buildCertificate(
+      {
+        serialNumber: 77n,
+        issuer: tlsCa.certificate.subject,
+        subject: 'CN=127.0.0.1',
+        notBefore: new Date(Date.now() - 3600e3),
+        notAfter: new Date(Date.now() + 3600e3),
+        publicKeyInfo: nodePrivateKey(serverKey).publicKeyInfo,
+        extensions: [{ oid: oids.id_ce_subjectAltName, critical: false, value: encodeSubjectAltName([{ type: 'ip', value: '127.0.0.1' }]) }],
+        signatureAlgorithm: { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' },
+      },
+      tlsCa.key,
+    );
+    const clientParty = await party({ subject: 'CN=tls client', issuer: tlsCa, notBefore: new Date(Date.now() - 3600e3), notAfter: new Date(Date.now() + 3600e3) });
+    const mtlsHandler = createScepHandler({
+      profiles: { default: { ca: { certificates: [ca.certificate.der], key: ca.key }, challenge: staticChallenge('pw'), issue: createLocalCa({ ca, crypto }).issue, mtls: { trust: [tlsCa.certificate.der] } } },
+      crypto,
+    });
+    let seen: Uint8Array[] = [];
+    const server = createHttpsServer(
+      { key: serverKey.export({ type: 'pkcs8', format: 'pem' }), cert: encodePem('CERTIFICATE', serverCertDer), ca: encodePem('CERTIFICATE', tlsCa.certificate.der), requestCert: true, rejectUnauthorized: false },
+      (req, res) => {
+        seen = peerCertificateChain(req.socket);
+        toNodeListener(mtlsHandler)(req, res);
+      },
+    );
+    const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as AddressInfo).port)));
+    const { request } = await import('node:https');
+    const call = (body: Uint8Array, withCert: boolean) =>
+      new Promise<number>((resolve, reject) => {
+        const r = request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/scep?operation=PKIOperation',
+            method: 'POST',
+            ca: encodePem('CERTIFICATE', tlsCa.certificate.der),
+            ...(withCert ? { key: clientParty.keyObject.export({ type: 'pkcs8', format: 'pem' }), cert: encodePem('CERTIFICATE', clientParty.certificate.der) } : {}),
+            headers: { 'content-type': 'application/x-pki-message' },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        r.on('error', reject);
+        r.end(body);
+      });
+    const req = await clientRequest({ device, recipients: [ca.certificate as Certificate], challenge: 'pw', cn: 'adapter-device' });
+    expect(await call(req.der, true)).toBe(200);
+    expect(seen[0]).toEqual(clientParty.certificate.der);
+    expect(await call(req.der, false)).toBe(403);
+    await new Promise<void>((r) => server.close(() => r()));
+    expect(createPrivateKey).toBeTypeOf('function');
+  });
+});
