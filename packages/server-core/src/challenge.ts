@@ -195,8 +195,12 @@ export class InMemoryChallengeStore implements ChallengeStore {
   }
 }
 
-/** One-time challenges from a ChallengeStore, checked against the profile and the optional binding. */
-export function dynamicChallenge(store: ChallengeStore): ChallengeValidator {
+/**
+ * One-time challenges from a ChallengeStore, checked against the profile and the optional binding.
+ * With `skipUnknown`, a password the store does not know is left to the next policy of a
+ * firstMatchChallenge (e.g. one-time challenges alongside a static one).
+ */
+export function dynamicChallenge(store: ChallengeStore, options: { readonly skipUnknown?: boolean } = {}): ChallengeValidator {
   return {
     name: 'dynamic',
     async validate(input) {
@@ -207,7 +211,7 @@ export function dynamicChallenge(store: ChallengeStore): ChallengeValidator {
         (r) => r.profile === input.profile && (r.binding?.commonName === undefined || r.binding.commonName === input.csr.commonName),
         input.now,
       );
-      if (!record) return { ok: false, reason: 'challenge_invalid' };
+      if (!record) return options.skipUnknown ? { ok: 'skip' } : { ok: false, reason: 'challenge_invalid' };
       return { ok: true, info: { policy: 'dynamic', details: { device: record.binding?.device, expiresAt: record.expiresAt.toISOString() } } };
     },
   };
