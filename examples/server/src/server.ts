@@ -85,6 +85,7 @@ export async function createExampleServer(settings: Settings, o: { readonly cryp
       legacy: s.legacy,
       renewal: { enabled: s.renewal.enabled, graceMs: s.renewal.graceDays * 86_400_000, requireSameSubject: s.renewal.requireSameSubject, requireChallenge: s.renewal.requireChallenge },
       response: { cipher: s.response.cipher, digest: s.response.digest },
+      capabilities: s.capabilities,
       ...(s.csrPolicy.minRsaBits ? { csrPolicy: { minRsaBits: s.csrPolicy.minRsaBits } } : {}),
     };
     runtimes.push({ settings: s, pki, store, intune });

@@ -21,6 +21,7 @@ export interface ProfileSettings {
   readonly renewal: { readonly enabled: boolean; readonly graceDays: number; readonly requireSameSubject: boolean; readonly requireChallenge: boolean };
   readonly response: { readonly cipher: 'match-request' | CipherName; readonly digest: 'match-request' | DigestName };
   readonly csrPolicy: { readonly minRsaBits: number | undefined };
+  readonly capabilities: { readonly add: readonly string[]; readonly remove: readonly string[] };
   /** Intune settings, passed through to the Intune wiring (see intune.ts). */
   readonly intune: Readonly<Record<string, unknown>> | undefined;
 }
@@ -92,7 +93,15 @@ function profileFrom(name: string, raw: unknown, base: { dataDir: string; challe
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new ExampleConfigError(`${where}: profile names use A-Z a-z 0-9 . _ - (at most 64)`);
   const p = raw === undefined ? {} : raw;
   if (!isObject(p)) throw new ExampleConfigError(`${where} must be an object`);
-  only(p, ['dataDir', 'challenge', 'legacy', 'approval', 'validityDays', 'extendedKeyUsage', 'mustStaple', 'renewal', 'response', 'csrPolicy', 'intune'], where);
+  only(p, ['dataDir', 'challenge', 'legacy', 'approval', 'validityDays', 'extendedKeyUsage', 'mustStaple', 'renewal', 'response', 'csrPolicy', 'capabilities', 'intune'], where);
+  const caps = p['capabilities'] ?? {};
+  if (!isObject(caps)) throw new ExampleConfigError(`${where}.capabilities must be an object`);
+  only(caps, ['add', 'remove'], `${where}.capabilities`);
+  const words = (v: unknown, n: string): string[] => {
+    if (v === undefined) return [];
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(x))) return v as string[];
+    throw new ExampleConfigError(`${where}.capabilities.${n} must be a list of GetCACaps keywords`);
+  };
   const renewal = p['renewal'] ?? {};
   if (!isObject(renewal)) throw new ExampleConfigError(`${where}.renewal must be an object`);
   only(renewal, ['enabled', 'graceDays', 'requireSameSubject', 'requireChallenge'], `${where}.renewal`);
@@ -134,6 +143,7 @@ function profileFrom(name: string, raw: unknown, base: { dataDir: string; challe
     },
     response: { cipher: cipher as ProfileSettings['response']['cipher'], digest: digest as ProfileSettings['response']['digest'] },
     csrPolicy: { minRsaBits: csrPolicy['minRsaBits'] === undefined ? undefined : int(csrPolicy['minRsaBits'], `${where}.csrPolicy.minRsaBits`, 1024, 16384) },
+    capabilities: { add: words(caps['add'], 'add'), remove: words(caps['remove'], 'remove') },
     intune,
   };
 }

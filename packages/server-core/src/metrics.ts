@@ -34,6 +34,7 @@ export class ScepMetrics {
       case 'enrolled':
       case 'renewed':
         this.inc('scep_certificates_issued_total', 'Certificates issued', { profile: e.profile, kind: e.type === 'renewed' ? 'renewal' : 'enrollment', message_type: e.messageType });
+        this.inc('scep_issued_by_algorithm_total', 'Certificates issued by the request content cipher and digest', { profile: e.profile, cipher: e.cipher ?? 'none', digest: e.digest });
         break;
       case 'pending':
         this.inc('scep_pending_total', 'Requests answered PENDING', { profile: e.profile });

@@ -78,7 +78,7 @@ export async function processPkiMessage(p: PreparedProfile, m: PkiMessage, ctx: 
       throw new Rejection(reason, err.failInfo);
     }
     requestCipher = opened.envelope.cipher;
-    const result = await handleRequest(p, m, opened.request, ctx, env);
+    const result = await handleRequest(p, m, opened.request, ctx, env, requestCipher);
     return { result, requestCipher };
   } catch (err) {
     if (err instanceof Rejection) return reject(err);
@@ -87,13 +87,13 @@ export async function processPkiMessage(p: PreparedProfile, m: PkiMessage, ctx: 
   }
 }
 
-async function handleRequest(p: PreparedProfile, m: PkiMessage, req: ScepRequest, ctx: RequestContext, env: Env): Promise<CertRepResult> {
+async function handleRequest(p: PreparedProfile, m: PkiMessage, req: ScepRequest, ctx: RequestContext, env: Env, cipher: CipherName): Promise<CertRepResult> {
   switch (req.type) {
     case 'PKCSReq':
     case 'RenewalReq':
-      return enroll(p, m, req.type, req.csr, ctx, env);
+      return enroll(p, m, req.type, req.csr, ctx, env, cipher);
     case 'CertPoll':
-      return poll(p, m, req.subject, ctx, env);
+      return poll(p, m, req.subject, ctx, env, cipher);
     case 'GetCert':
     case 'GetCRL': {
       const hook = req.type === 'GetCert' ? p.config.getCert : p.config.getCrl;
@@ -114,7 +114,7 @@ async function renewalSigner(p: PreparedProfile, m: PkiMessage, env: Env): Promi
   return undefined;
 }
 
-async function enroll(p: PreparedProfile, m: PkiMessage, type: 'PKCSReq' | 'RenewalReq', csr: CertificationRequest, ctx: RequestContext, env: Env): Promise<CertRepResult> {
+async function enroll(p: PreparedProfile, m: PkiMessage, type: 'PKCSReq' | 'RenewalReq', csr: CertificationRequest, ctx: RequestContext, env: Env, cipher: CipherName): Promise<CertRepResult> {
   const now = env.now();
   const previous = await renewalSigner(p, m, env);
   let kind: EnrollmentKind = 'enroll';
@@ -173,7 +173,7 @@ async function enroll(p: PreparedProfile, m: PkiMessage, type: 'PKCSReq' | 'Rene
     env.emit({ type: 'pending', profile: p.name, transactionId: m.transactionId, subject: formatName(csr.subject) });
     return { status: 'PENDING' };
   }
-  return deliver(p, m, type, kind, csr, challenge, result, ctx, env);
+  return deliver(p, m, type, kind, csr, challenge, result, ctx, env, cipher);
 }
 
 async function notifyFailed(p: PreparedProfile, m: PkiMessage, csr: CertificationRequest | undefined, reason: RejectReason, failInfo: FailInfo, challenge: ChallengeInfo | undefined, ctx: RequestContext, env: Env): Promise<void> {
@@ -195,6 +195,7 @@ async function deliver(
   result: Exclude<IssueResult, { status: 'pending' }>,
   ctx: RequestContext,
   env: Env,
+  cipher: CipherName,
 ): Promise<CertRepResult> {
   if (result.status === 'rejected') {
     env.internal(new Error(`issue hook rejected: ${result.reason ?? 'no reason given'}`), p.name, type);
@@ -229,12 +230,14 @@ async function deliver(
     subject: formatName(issued.subject),
     serialNumber: toHex(issued.serialNumber),
     challenge: challenge?.policy,
+    cipher,
+    digest: m.digest,
     remoteAddress: ctx.remoteAddress,
   });
   return { status: 'SUCCESS', certificates: [result.certificate, ...(result.chain ?? p.caChain.map((c) => c.der))] };
 }
 
-async function poll(p: PreparedProfile, m: PkiMessage, subject: CertificationRequest['subject'], ctx: RequestContext, env: Env): Promise<CertRepResult> {
+async function poll(p: PreparedProfile, m: PkiMessage, subject: CertificationRequest['subject'], ctx: RequestContext, env: Env, cipher: CipherName): Promise<CertRepResult> {
   const entry = await p.pendingStore.get(p.name, m.transactionId, env.now());
   if (!entry) throw new Rejection('unknown_transaction', 'badCertId');
   // Only the requester may poll its transaction out (same signing key as the original request).
@@ -252,5 +255,5 @@ async function poll(p: PreparedProfile, m: PkiMessage, subject: CertificationReq
     result = r;
   }
   await p.pendingStore.delete(p.name, m.transactionId);
-  return deliver(p, m, entry.messageType, entry.kind, csr, entry.challenge, result, ctx, env);
+  return deliver(p, m, entry.messageType, entry.kind, csr, entry.challenge, result, ctx, env, cipher);
 }

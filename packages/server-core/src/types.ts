@@ -167,6 +167,9 @@ export type ScepEvent =
       readonly subject: string;
       readonly serialNumber: string;
       readonly challenge: string | undefined;
+      /** The request's content cipher and digest (to see which devices still use legacy algorithms). */
+      readonly cipher: CipherName | undefined;
+      readonly digest: DigestName;
       readonly remoteAddress: string | undefined;
     }
   | { readonly type: 'pending'; readonly profile: string; readonly transactionId: string; readonly subject: string }

@@ -1,0 +1,244 @@
+/** The README's main command as a user meets it: a real process, its files, its banner, its errors, its admin API. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { generateKeyPairSync } from 'node:crypto';
+import {
+  buildCertificate,
+  buildCsr,
+  buildPkiRequest,
+  decodePem,
+  encodeBasicConstraints,
+  encodeKeyUsage,
+  encodePem,
+  oids,
+  parseCaCaps,
+  parseCaCertResponse,
+  parseCertificate,
+  readCertRep,
+  type Certificate,
+} from '@scep/wire';
+import { nodeCrypto, nodePrivateKey } from '@scep/wire/node';
+import { expectExit, start, type Started } from './process.js';
+
+const crypto = nodeCrypto();
+const tmp = mkdtempSync(join(tmpdir(), 'scep-example-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function enroll(s: Started, challenge: string, cn = 'example-device', path = ''): Promise<string> {
+  const caRes = await fetch(`${s.url}${path}?operation=GetCACert`);
+  const cas = parseCaCertResponse(new Uint8Array(await caRes.arrayBuffer()), caRes.headers.get('content-type') ?? undefined);
+  const k = nodePrivateKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+  const self = parseCertificate(
+    await buildCertificate({ serialNumber: 1n, issuer: `CN=${cn}`, subject: `CN=${cn}`, notBefore: new Date(Date.now() - 60e3), notAfter: new Date(Date.now() + 3600e3), publicKeyInfo: k.publicKeyInfo, signatureAlgorithm: { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' } }, k),
+  );
+  const csr = await buildCsr({ subject: `CN=${cn}`, challengePassword: challenge, signatureAlgorithm: { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' } }, k);
+  const req = await buildPkiRequest({ messageType: 'PKCSReq', content: csr, signer: { certificate: self, key: k }, recipients: cas.slice(0, 1), transactionId: `t-${Math.random()}`, crypto });
+  const res = await fetch(`${s.url}${path}?operation=PKIOperation`, { method: 'POST', body: req.der, headers: { 'content-type': 'application/x-pki-message' } });
+  const rep = await readCertRep(new Uint8Array(await res.arrayBuffer()), { crypto, request: req, trusted: cas, recipient: { certificate: self, key: k } });
+  return rep.status;
+}
+
+describe('first start on a fresh machine', () => {
+  let s: Started;
+  const dir = join(tmp, 'fresh');
+  beforeAll(async () => {
+    s = await start({ SCEP_DATA_DIR: dir });
+  });
+  afterAll(() => s.stop());
+
+  it('generates a dev CA in the data dir (key 0600) and prints URL, challenge, admin token and enroll commands', () => {
+    expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/scep$/);
+    expect(s.challenge).toMatch(/^[A-Za-z0-9]{16,}$/);
+    expect(s.adminToken.length).toBeGreaterThanOrEqual(16);
+    expect(s.stdout()).toContain('pki --scep --url');
+    expect(s.stdout()).toContain('generated in');
+    expect(statSync(join(dir, 'ca.key')).mode & 0o777).toBe(0o600);
+    const [ca] = decodePem(readFileSync(join(dir, 'ca.crt'), 'utf8'));
+    const cert = parseCertificate(ca?.der ?? new Uint8Array());
+    expect(cert.basicConstraints?.ca).toBe(true);
+    expect([...(cert.keyUsage ?? [])]).toEqual(expect.arrayContaining(['digitalSignature', 'keyEncipherment', 'keyCertSign']));
+  });
+  it('serves /healthz without auth, SCEP on /scep, and enrolls with the printed challenge', async () => {
+    expect(await (await fetch(`${s.origin}/healthz`)).text()).toBe('ok\n');
+    const caps = parseCaCaps(await (await fetch(`${s.url}?operation=GetCACaps`)).text()).capabilities;
+    expect(caps.has('SHA-384')).toBe(true);
+    expect(caps.has('DES3')).toBe(false);
+    expect(await enroll(s, s.challenge as string)).toBe('SUCCESS');
+    expect(await enroll(s, 'wrong')).toBe('FAILURE');
+  });
+  it('the admin API needs the bearer token; mints one-time challenges; shows counters', async () => {
+    expect((await fetch(`${s.origin}/admin/metrics`)).status).toBe(401);
+    expect((await fetch(`${s.origin}/admin/metrics`, { headers: { authorization: 'Bearer nope-nope-nope-nope' } })).status).toBe(401);
+    const auth = { authorization: `Bearer ${s.adminToken}` };
+    const minted = (await (await fetch(`${s.origin}/admin/challenges`, { method: 'POST', headers: auth, body: JSON.stringify({ ttlSeconds: 60, commonName: 'bound-device' }) })).json()) as { challenge: string };
+    expect(await enroll(s, minted.challenge, 'other-device')).toBe('FAILURE');
+    expect(await enroll(s, minted.challenge, 'bound-device')).toBe('SUCCESS');
+    expect(await enroll(s, minted.challenge, 'bound-device')).toBe('FAILURE');
+    const metrics = (await (await fetch(`${s.origin}/admin/metrics`, { headers: auth })).json()) as { scep: Record<string, { labels: Record<string, string>; value: number }[]> };
+    const issued = metrics.scep['scep_certificates_issued_total']?.reduce((a, v) => a + v.value, 0);
+    expect(issued).toBe(2);
+    const prom = await (await fetch(`${s.origin}/metrics`, { headers: auth })).text();
+    expect(prom).toMatch(/scep_rejected_total\{profile="default",reason="challenge_invalid",fail_info="badRequest"\} \d+/);
+    expect((await fetch(`${s.origin}/admin/challenges`, { method: 'POST', headers: auth, body: '{"ttlSeconds":-1}' })).status).toBe(400);
+  });
+});
+
+describe('later starts', () => {
+  it('reuse the CA in the data dir; SCEP_CHALLENGE sets the challenge; SCEP_LEGACY adds DES3 and SHA-1', async () => {
+    const dir = join(tmp, 'reuse');
+    const a = await start({ SCEP_DATA_DIR: dir });
+    const fp = /SHA-256:\s+(\S+)/.exec(a.stdout())?.[1];
+    await a.stop();
+    const b = await start({ SCEP_DATA_DIR: dir, SCEP_CHALLENGE: 'chosen-one', SCEP_LEGACY: '1' });
+    try {
+      expect(/SHA-256:\s+(\S+)/.exec(b.stdout())?.[1]).toBe(fp);
+      expect(b.stdout()).toContain('loaded in');
+      expect(b.challenge).toBe('chosen-one');
+      expect(b.stdout()).toContain('scepclient -server-url');
+      const caps = parseCaCaps(await (await fetch(`${b.url}?operation=GetCACaps`)).text()).capabilities;
+      expect(caps.has('DES3') && caps.has('SHA-1')).toBe(true);
+    } finally {
+      await b.stop();
+    }
+  });
+  it('use ra.crt/ra.key when present (GetCACert is then RA + CA)', async () => {
+    const dir = join(tmp, 'with-ra');
+    const a = await start({ SCEP_DATA_DIR: dir });
+    await a.stop();
+    const caKey = nodePrivateKey(readFileSync(join(dir, 'ca.key'), 'utf8'));
+    const ca = parseCertificate(decodePem(readFileSync(join(dir, 'ca.crt'), 'utf8'))[0]?.der as Uint8Array);
+    const raKeyObj = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const ra = await buildCertificate(
+      {
+        serialNumber: 9n,
+        issuer: ca.subject,
+        subject: 'CN=Example RA',
+        notBefore: new Date(Date.now() - 60e3),
+        notAfter: new Date(Date.now() + 86400e3),
+        publicKeyInfo: nodePrivateKey(raKeyObj).publicKeyInfo,
+        extensions: [
+          { oid: oids.id_ce_basicConstraints, critical: true, value: encodeBasicConstraints({ ca: false }) },
+          { oid: oids.id_ce_keyUsage, critical: true, value: encodeKeyUsage(['digitalSignature', 'keyEncipherment']) },
+        ],
+        signatureAlgorithm: { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' },
+      },
+      caKey,
+    );
+    writeFileSync(join(dir, 'ra.crt'), encodePem('CERTIFICATE', ra));
+    writeFileSync(join(dir, 'ra.key'), raKeyObj.export({ type: 'pkcs8', format: 'pem' }) as string);
+    const b = await start({ SCEP_DATA_DIR: dir, SCEP_CHALLENGE: 'ra-pass' });
+    try {
+      const res = await fetch(`${b.url}?operation=GetCACert`);
+      expect(res.headers.get('content-type')).toBe('application/x-x509-ca-ra-cert');
+      const certs: Certificate[] = parseCaCertResponse(new Uint8Array(await res.arrayBuffer()));
+      expect(certs.map((c) => c.der)).toEqual([ra, ca.der]);
+      expect(b.stdout()).toContain('RA:        CN=Example RA');
+      expect(await enroll(b, 'ra-pass')).toBe('SUCCESS');
+    } finally {
+      await b.stop();
+    }
+  });
+  it('several profiles from SCEP_CONFIG', async () => {
+    const cfg = join(tmp, 'profiles.json');
+    writeFileSync(cfg, JSON.stringify({ profiles: { default: { challenge: 'default-pass' }, legacy: { challenge: 'legacy-pass', legacy: ['SHA-1', 'DES-CBC'], dataDir: join(tmp, 'legacy-ca') } } }));
+    const s = await start({ SCEP_DATA_DIR: join(tmp, 'multi'), SCEP_CONFIG: cfg });
+    try {
+      expect(s.stdout()).toContain('profile "legacy"');
+      expect(await enroll(s, 'default-pass')).toBe('SUCCESS');
+      expect(await enroll(s, 'legacy-pass', 'x', '/legacy')).toBe('SUCCESS');
+      expect(await enroll(s, 'default-pass', 'x', '/legacy')).toBe('FAILURE');
+      const caps = parseCaCaps(await (await fetch(`${s.url}/legacy?operation=GetCACaps`)).text()).capabilities;
+      expect(caps.has('SHA-1')).toBe(true);
+    } finally {
+      await s.stop();
+    }
+  });
+  it('a CA without the key usages RFC 8894 asks for gets a warning, not a refusal', async () => {
+    const dir = join(tmp, 'bare-ca');
+    mkdirSync(dir, { recursive: true });
+    const kObj = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const k = nodePrivateKey(kObj);
+    const der = await buildCertificate(
+      {
+        serialNumber: 5n,
+        issuer: 'CN=Bare CA',
+        subject: 'CN=Bare CA',
+        notBefore: new Date(Date.now() - 60e3),
+        notAfter: new Date(Date.now() + 86400e3),
+        publicKeyInfo: k.publicKeyInfo,
+        extensions: [
+          { oid: oids.id_ce_basicConstraints, critical: true, value: encodeBasicConstraints({ ca: true }) },
+          { oid: oids.id_ce_keyUsage, critical: true, value: encodeKeyUsage(['keyCertSign', 'cRLSign']) },
+        ],
+        signatureAlgorithm: { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' },
+      },
+      k,
+    );
+    writeFileSync(join(dir, 'ca.crt'), encodePem('CERTIFICATE', der));
+    writeFileSync(join(dir, 'ca.key'), kObj.export({ type: 'pkcs8', format: 'pem' }) as string);
+    const s = await start({ SCEP_DATA_DIR: dir, SCEP_CHALLENGE: 'bare' });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      expect(s.stderr()).toMatch(/warning: .*lacks keyUsage digitalSignature/);
+      expect(await enroll(s, 'bare')).toBe('SUCCESS');
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe('bad configuration: one clear line, non-zero exit, no stack trace', () => {
+  const cases: [string, () => Record<string, string>, RegExp][] = [
+    ['PORT not a number', () => ({ PORT: 'eighty', SCEP_DATA_DIR: join(tmp, 'bad1') }), /PORT must be an integer/],
+    ['SCEP_CONFIG missing', () => ({ SCEP_CONFIG: join(tmp, 'nope.json'), SCEP_DATA_DIR: join(tmp, 'bad2') }), /SCEP_CONFIG: cannot read .*ENOENT/],
+    [
+      'SCEP_CONFIG with a typo',
+      () => {
+        writeFileSync(join(tmp, 'typo.json'), JSON.stringify({ profiles: { default: { challange: 'x' } } }));
+        return { SCEP_CONFIG: join(tmp, 'typo.json'), SCEP_DATA_DIR: join(tmp, 'bad3') };
+      },
+      /unknown setting "challange"/,
+    ],
+    [
+      'ca.crt without ca.key',
+      () => {
+        mkdirSync(join(tmp, 'bad4'), { recursive: true });
+        writeFileSync(join(tmp, 'bad4', 'ca.crt'), 'x');
+        return { SCEP_DATA_DIR: join(tmp, 'bad4') };
+      },
+      /has ca.crt but no ca.key/,
+    ],
+    [
+      'garbage certificate',
+      () => {
+        mkdirSync(join(tmp, 'bad5'), { recursive: true });
+        writeFileSync(join(tmp, 'bad5', 'ca.crt'), 'not a pem');
+        writeFileSync(join(tmp, 'bad5', 'ca.key'), 'not a key');
+        return { SCEP_DATA_DIR: join(tmp, 'bad5') };
+      },
+      /holds no PEM CERTIFICATE/,
+    ],
+    ['SCEP_LEGACY not boolean', () => ({ SCEP_LEGACY: 'maybe', SCEP_DATA_DIR: join(tmp, 'bad6') }), /SCEP_LEGACY must be 1 or 0/],
+    ['short admin token', () => ({ SCEP_ADMIN_TOKEN: 'short', SCEP_DATA_DIR: join(tmp, 'bad7') }), /SCEP_ADMIN_TOKEN must be at least 16/],
+  ];
+  it.each(cases)('%s', async (_name, env, message) => {
+    const r = await expectExit(env());
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^scep-example: error: /);
+    expect(lines[0]).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+  it('port already in use', async () => {
+    const blocker = createServer();
+    const port = await new Promise<number>((r) => blocker.listen(0, '127.0.0.1', () => r((blocker.address() as { port: number }).port)));
+    const r = await expectExit({ PORT: String(port), SCEP_DATA_DIR: join(tmp, 'busy') });
+    blocker.close();
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^scep-example: error: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE$/);
+  });
+});

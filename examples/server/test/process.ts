@@ -1,0 +1,80 @@
+/** Starts the example server exactly as `pnpm start` does (a child process) and reads its banner. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../../..');
+export const MAIN = resolve(ROOT, 'examples/server/src/main.ts');
+
+export interface Started {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly origin: string;
+  readonly challenge: string | undefined;
+  readonly adminToken: string;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  stop(): Promise<void>;
+}
+
+export function runMain(env: Record<string, string>, cwd = ROOT): ChildProcess {
+  return spawn(process.execPath, ['--conditions=@scep/source', '--import', 'tsx', MAIN], {
+    cwd,
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Runs main with a configuration that must fail: resolves with the exit code and stderr. */
+export function expectExit(env: Record<string, string>, cwd?: string): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  return new Promise((res) => {
+    const child = runMain(env, cwd);
+    let stderr = '';
+    let stdout = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('exit', (code) => {
+      clearTimeout(t);
+      res({ code, stderr, stdout });
+    });
+  });
+}
+
+export function start(env: Record<string, string>, cwd?: string): Promise<Started> {
+  return new Promise((res, rej) => {
+    const child = runMain(env, cwd);
+    let out = '';
+    let err = '';
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      rej(new Error(`example server did not start:\n${out}\n${err}`));
+    }, 30_000);
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      // The banner ends with the docs pointer line.
+      if (!out.includes('docs/clients.md')) return;
+      clearTimeout(t);
+      const url = /SCEP server listening on (\S+)/.exec(out)?.[1] ?? '';
+      res({
+        child,
+        url,
+        origin: new URL(url).origin,
+        challenge: /challenge: (\S+)/.exec(out)?.[1],
+        adminToken: /Authorization: Bearer ([^,)\s]+)/.exec(out)?.[1] ?? '',
+        stdout: () => out,
+        stderr: () => err,
+        stop: () =>
+          new Promise<void>((r) => {
+            if (child.exitCode !== null) return r();
+            child.once('exit', () => r());
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+    child.on('exit', (code) => {
+      clearTimeout(t);
+      rej(new Error(`example server exited with ${code}:\n${out}\n${err}`));
+    });
+  });
+}
