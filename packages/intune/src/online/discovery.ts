@@ -1,0 +1,117 @@
+/**
+ * Finds the ScepRequestValidationFEService through Microsoft Graph: the Intune service
+ * principal's `endpoints`, entry whose `providerName` matches (case-insensitively). The URI is
+ * cached until `invalidate()`, which the client calls after any failed call.
+ */
+import { ServiceDiscoveryError, ServiceHttpError, ServiceResponseMalformedError } from '../errors.js';
+import { isJsonObject, parseJsonObject } from '../lib/json.js';
+import { checkServiceUrl, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, defaultFetch, httpCall, trimBase, type FetchLike } from './http.js';
+import { GRAPH_SCOPE, type AccessTokenProvider } from './token-provider.js';
+
+export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com';
+/** The Intune service principal's application id. */
+export const INTUNE_APP_ID = '0000000a-0000-0000-c000-000000000000';
+export const SCEP_VALIDATION_SERVICE_NAME = 'ScepRequestValidationFEService';
+
+export interface IntuneServiceLocatorOptions {
+  readonly tokenProvider: AccessTokenProvider;
+  /** Default `https://graph.microsoft.com`. */
+  readonly graphBaseUrl?: string;
+  readonly intuneAppId?: string;
+  readonly serviceName?: string;
+  readonly fetch?: FetchLike;
+  readonly timeoutMs?: number;
+  readonly maxResponseBytes?: number;
+  /** Refuse a discovered URI that is not https. Default true. */
+  readonly requireHttps?: boolean;
+}
+
+export class IntuneServiceLocator {
+  readonly #options: IntuneServiceLocatorOptions;
+  readonly #fetch: FetchLike;
+  readonly #url: string;
+  #cached: string | undefined;
+  #inflight: Promise<string> | undefined;
+  #lookups = 0;
+
+  constructor(options: IntuneServiceLocatorOptions) {
+    this.#options = options;
+    this.#fetch = options.fetch ?? defaultFetch();
+    const base = trimBase(options.graphBaseUrl ?? DEFAULT_GRAPH_BASE_URL);
+    const appId = options.intuneAppId ?? INTUNE_APP_ID;
+    this.#url = `${base}/v1.0/servicePrincipals/appId=${encodeURIComponent(appId)}/endpoints`;
+  }
+
+  /** How many Graph lookups ran (for tests and metrics). */
+  get lookupCount(): number {
+    return this.#lookups;
+  }
+
+  /** The cached URI, if any. */
+  cached(): string | undefined {
+    return this.#cached;
+  }
+
+  invalidate(): void {
+    this.#cached = undefined;
+  }
+
+  /** The service URI, from cache or Graph. Throws `ServiceDiscoveryError` or `EntraAuthError`. */
+  locate(signal?: AbortSignal): Promise<string> {
+    if (this.#cached !== undefined) return Promise.resolve(this.#cached);
+    if (this.#inflight !== undefined) return this.#inflight;
+    const run = this.#lookup(signal).finally(() => {
+      this.#inflight = undefined;
+    });
+    this.#inflight = run;
+    return run;
+  }
+
+  async #lookup(signal: AbortSignal | undefined): Promise<string> {
+    this.#lookups++;
+    const token = await this.#options.tokenProvider.getAccessToken(GRAPH_SCOPE, signal);
+    const name = (this.#options.serviceName ?? SCEP_VALIDATION_SERVICE_NAME).toLowerCase();
+    let result;
+    try {
+      result = await httpCall({
+        fetch: this.#fetch,
+        url: this.#url,
+        method: 'GET',
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+        timeoutMs: this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        maxResponseBytes: this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+        ...(signal === undefined ? {} : { signal }),
+        what: 'Graph service discovery',
+      });
+    } catch (cause) {
+      throw new ServiceDiscoveryError('Graph service discovery failed', { cause });
+    }
+    if (result.status < 200 || result.status > 299) {
+      if (result.status === 401) this.#options.tokenProvider.invalidate?.(GRAPH_SCOPE);
+      throw new ServiceDiscoveryError(`Graph service discovery answered HTTP ${result.status}`, {
+        cause: new ServiceHttpError(result.status, `HTTP ${result.status}`),
+      });
+    }
+    const json = parseJsonObject(result.text);
+    const value = json?.['value'];
+    if (!Array.isArray(value)) {
+      throw new ServiceDiscoveryError('Graph endpoints response has no value array', {
+        cause: new ServiceResponseMalformedError('no value array'),
+      });
+    }
+    for (const entry of value) {
+      if (!isJsonObject(entry)) continue;
+      const provider = entry['providerName'];
+      const uri = entry['uri'];
+      if (typeof provider === 'string' && provider.toLowerCase() === name && typeof uri === 'string') {
+        if (!checkServiceUrl(uri, this.#options.requireHttps ?? true)) {
+          throw new ServiceDiscoveryError(`discovered ${provider} URI is not an acceptable URL`);
+        }
+        this.#cached = trimBase(uri);
+        return this.#cached;
+      }
+    }
+    throw new ServiceDiscoveryError(`Graph lists no ${this.#options.serviceName ?? SCEP_VALIDATION_SERVICE_NAME} endpoint`);
+  }
+}
+

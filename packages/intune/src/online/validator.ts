@@ -1,0 +1,222 @@
+/**
+ * The online model: Microsoft's documented integration for third-party CAs. Intune gives the
+ * device an opaque challenge; we send the CSR to Intune's validation service, issue only on
+ * Success, then report the outcome. Policy follows Microsoft's test matrix: no certificate when
+ * validation fails or errors, and by default none when the success notification fails.
+ */
+import { IntuneCounters, type IntuneLabelCounts } from '../counters.js';
+import { IntuneError, ValidatorFailedError } from '../errors.js';
+import { defaultSubtle, type SubtleCryptoLike } from '../lib/subtle.js';
+import {
+  refusal,
+  type IntuneCsr,
+  type IntuneFailureReport,
+  type IntuneNotifyResult,
+  type IntuneOutcome,
+  type IntuneRequestContext,
+  type IntuneValidator,
+  type IssuedCertificateInfo,
+} from '../validator.js';
+import { describeIssuedCertificate } from './certificate-info.js';
+import { IntuneScepClient } from './client.js';
+import { IntuneServiceLocator } from './discovery.js';
+import { checkServiceUrl, type FetchLike } from './http.js';
+import { EntraClientCredentials, type AccessTokenProvider } from './token-provider.js';
+
+export interface OnlineIntuneValidatorOptions {
+  /** Entra tenant id or domain (for the built-in client-credentials provider). */
+  readonly tenant?: string;
+  /** App registration's client id (for the built-in provider). */
+  readonly clientId?: string;
+  /** App registration's client secret (for the built-in provider). */
+  readonly clientSecret?: string;
+  /** Use this instead of tenant/clientId/clientSecret. */
+  readonly tokenProvider?: AccessTokenProvider;
+  /** Default `https://graph.microsoft.com`. */
+  readonly graphBaseUrl?: string;
+  /** Default `https://login.microsoftonline.com`. */
+  readonly loginBaseUrl?: string;
+  readonly intuneAppId?: string;
+  readonly serviceName?: string;
+  /** Default `2018-02-20`. */
+  readonly apiVersion?: string;
+  /** Product name and version sent as callerInfo. */
+  readonly callerInfo?: string;
+  readonly fetch?: FetchLike;
+  readonly randomUUID?: () => string;
+  readonly now?: () => Date;
+  readonly crypto?: SubtleCryptoLike;
+  /** Per HTTP call. Default 10,000 ms. */
+  readonly timeoutMs?: number;
+  readonly maxResponseBytes?: number;
+  /** Refuse non-https base and service URLs. Default true. */
+  readonly requireHttps?: boolean;
+  /** Hand out the certificate even when the success notification fails. Default false. */
+  readonly issueOnNotificationFailure?: boolean;
+  /** Mixed-mode predicate. Default: longer than 200 characters. */
+  readonly looksLikeChallenge?: (challenge: string) => boolean;
+}
+
+export interface NotificationCounts {
+  readonly successSent: number;
+  readonly successFailed: number;
+  readonly failureSent: number;
+  readonly failureFailed: number;
+}
+
+export interface OnlineIntuneValidatorStats {
+  readonly outcomes: IntuneLabelCounts;
+  readonly notifications: NotificationCounts;
+  /** The cached service URI, if discovery has run. */
+  readonly serviceUri: string | undefined;
+}
+
+const MIN_ONLINE_CHALLENGE_LENGTH = 201;
+
+export class OnlineIntuneValidator implements IntuneValidator {
+  readonly kind = 'online';
+  readonly #client: IntuneScepClient;
+  readonly #locator: IntuneServiceLocator;
+  readonly #subtle: SubtleCryptoLike;
+  readonly #issueOnNotificationFailure: boolean;
+  readonly #looksLike: (challenge: string) => boolean;
+  readonly #counters = new IntuneCounters();
+  #successSent = 0;
+  #successFailed = 0;
+  #failureSent = 0;
+  #failureFailed = 0;
+
+  constructor(options: OnlineIntuneValidatorOptions) {
+    const requireHttps = options.requireHttps ?? true;
+    for (const k of ['graphBaseUrl', 'loginBaseUrl'] as const) {
+      const v = options[k];
+      if (v !== undefined && !checkServiceUrl(v, requireHttps)) throw new TypeError(`OnlineIntuneValidator: ${k} is not an acceptable URL`);
+    }
+    const tokenProvider =
+      options.tokenProvider ??
+      new EntraClientCredentials({
+        tenant: options.tenant ?? '',
+        clientId: options.clientId ?? '',
+        clientSecret: options.clientSecret ?? '',
+        ...(options.loginBaseUrl === undefined ? {} : { loginBaseUrl: options.loginBaseUrl }),
+        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+        ...(options.now === undefined ? {} : { now: options.now }),
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        ...(options.maxResponseBytes === undefined ? {} : { maxResponseBytes: options.maxResponseBytes }),
+      });
+    const shared = {
+      tokenProvider,
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.maxResponseBytes === undefined ? {} : { maxResponseBytes: options.maxResponseBytes }),
+    };
+    this.#locator = new IntuneServiceLocator({
+      ...shared,
+      requireHttps,
+      ...(options.graphBaseUrl === undefined ? {} : { graphBaseUrl: options.graphBaseUrl }),
+      ...(options.intuneAppId === undefined ? {} : { intuneAppId: options.intuneAppId }),
+      ...(options.serviceName === undefined ? {} : { serviceName: options.serviceName }),
+    });
+    this.#client = new IntuneScepClient({
+      ...shared,
+      locator: this.#locator,
+      ...(options.apiVersion === undefined ? {} : { apiVersion: options.apiVersion }),
+      ...(options.callerInfo === undefined ? {} : { callerInfo: options.callerInfo }),
+      ...(options.randomUUID === undefined ? {} : { randomUUID: options.randomUUID }),
+    });
+    this.#subtle = options.crypto ?? defaultSubtle();
+    this.#issueOnNotificationFailure = options.issueOnNotificationFailure ?? false;
+    this.#looksLike = options.looksLikeChallenge ?? ((c) => c.length >= MIN_ONLINE_CHALLENGE_LENGTH);
+  }
+
+  /** The underlying API client, for callers that need the raw calls. */
+  get client(): IntuneScepClient {
+    return this.#client;
+  }
+
+  looksLikeChallenge(challenge: string): boolean {
+    return this.#looksLike(challenge);
+  }
+
+  /** Intune decides; the challenge travels inside the CSR, so the string itself is not sent. */
+  async validate(_challenge: string, csr: IntuneCsr, context: IntuneRequestContext): Promise<IntuneOutcome> {
+    let outcome: IntuneOutcome;
+    try {
+      await this.#client.validateRequest(
+        {
+          transactionId: context.transactionId,
+          certificateRequest: csr.der,
+          ...(context.callerInfo === undefined ? {} : { callerInfo: context.callerInfo }),
+        },
+        context.signal,
+      );
+      outcome = { ok: true, label: 'success', claims: undefined };
+    } catch (error) {
+      outcome = refusal(asIntuneError(error, 'Intune validateRequest failed unexpectedly'));
+    }
+    this.#counters.increment(outcome.label);
+    return outcome;
+  }
+
+  async notifySuccess(issued: IssuedCertificateInfo, context: IntuneRequestContext): Promise<IntuneNotifyResult> {
+    const facts = await describeIssuedCertificate(issued.certificate, this.#subtle);
+    try {
+      await this.#client.sendSuccessNotification(
+        {
+          transactionId: context.transactionId,
+          certificateRequest: issued.certificateRequest,
+          certificateThumbprint: facts.thumbprint,
+          certificateSerialNumber: facts.serialNumber,
+          certificateExpirationDateUtc: facts.notAfter,
+          issuingCertificateAuthority: issued.issuingCertificateAuthority ?? facts.issuer,
+          ...(issued.caConfiguration === undefined ? {} : { caConfiguration: issued.caConfiguration }),
+          ...(issued.certificateAuthority === undefined ? {} : { certificateAuthority: issued.certificateAuthority }),
+          ...(context.callerInfo === undefined ? {} : { callerInfo: context.callerInfo }),
+        },
+        context.signal,
+      );
+      this.#successSent++;
+      return { ok: true };
+    } catch (error) {
+      this.#successFailed++;
+      return { ok: false, error: asIntuneError(error, 'Intune successNotification failed unexpectedly'), issue: this.#issueOnNotificationFailure };
+    }
+  }
+
+  async notifyFailure(report: IntuneFailureReport, context: IntuneRequestContext): Promise<IntuneNotifyResult> {
+    try {
+      await this.#client.sendFailureNotification(
+        {
+          transactionId: context.transactionId,
+          certificateRequest: report.certificateRequest,
+          errorDescription: report.description,
+          ...(report.hResult === undefined ? {} : { hResult: report.hResult }),
+          ...(context.callerInfo === undefined ? {} : { callerInfo: context.callerInfo }),
+        },
+        context.signal,
+      );
+      this.#failureSent++;
+      return { ok: true };
+    } catch (error) {
+      this.#failureFailed++;
+      return { ok: false, error: asIntuneError(error, 'Intune failureNotification failed unexpectedly'), issue: false };
+    }
+  }
+
+  stats(): OnlineIntuneValidatorStats {
+    return {
+      outcomes: this.#counters.snapshot(),
+      notifications: {
+        successSent: this.#successSent,
+        successFailed: this.#successFailed,
+        failureSent: this.#failureSent,
+        failureFailed: this.#failureFailed,
+      },
+      serviceUri: this.#locator.cached(),
+    };
+  }
+}
+
+function asIntuneError(error: unknown, message: string): IntuneError {
+  return error instanceof IntuneError ? error : new ValidatorFailedError(message, { cause: error });
+}

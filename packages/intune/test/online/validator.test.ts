@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OnlineIntuneValidator, type OnlineIntuneValidatorOptions } from '../../src/index.js';
+import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT, FakeMicrosoft, sequentialUuids } from '../support/fake-microsoft.js';
+import { makeSigner, TEST_CONTEXT, testCsr } from '../support/keys.js';
+
+let fake: FakeMicrosoft;
+beforeEach(async () => {
+  fake = new FakeMicrosoft();
+  await fake.start();
+});
+afterEach(async () => {
+  await fake.close();
+});
+
+function validator(extra: Partial<OnlineIntuneValidatorOptions> = {}): OnlineIntuneValidator {
+  return new OnlineIntuneValidator({
+    tenant: FAKE_TENANT,
+    clientId: FAKE_CLIENT_ID,
+    clientSecret: FAKE_CLIENT_SECRET,
+    graphBaseUrl: fake.url,
+    loginBaseUrl: fake.url,
+    requireHttps: false,
+    randomUUID: sequentialUuids(),
+    callerInfo: 'TestCA/2.0',
+    timeoutMs: 200,
+    now: () => new Date('2025-06-01T12:00:00Z'),
+    ...extra,
+  });
+}
+
+const issued = makeSigner('ec-p256', { cn: 'issued device cert', serial: 0x42, notAfter: new Date('2026-06-01T00:00:00Z') });
+
+describe('OnlineIntuneValidator', () => {
+  it('allows on Success, sending the CSR with the SCEP transaction id', async () => {
+    const v = validator();
+    const csr = testCsr({ der: Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x01) });
+    const outcome = await v.validate('opaque-challenge', csr, { ...TEST_CONTEXT, transactionId: 'ABCDEF0123' });
+    expect(outcome).toEqual({ ok: true, label: 'success', claims: undefined });
+    const body = JSON.parse(fake.requestsTo('validateRequest')[0]!.body) as { request: Record<string, string> };
+    expect(body.request).toEqual({ transactionId: 'ABCDEF0123', certificateRequest: 'MAMCAQE=', callerInfo: 'TestCA/2.0' });
+  });
+
+  it('context.callerInfo overrides the default', async () => {
+    await validator().validate('c', testCsr(), { ...TEST_CONTEXT, callerInfo: 'Profile/3' });
+    expect(JSON.parse(fake.requestsTo('validateRequest')[0]!.body)).toMatchObject({ request: { callerInfo: 'Profile/3' } });
+  });
+
+  it('refuses on every kind of failure: no certificate when validation fails or errors', async () => {
+    const v = validator();
+    const cases: [() => void, string, string][] = [
+      [() => (fake.service = () => ({ body: { code: 'ChallengeExpired', errorDescription: '' } })), 'expired', 'ERR_INTUNE_SERVICE_CHALLENGE_EXPIRED'],
+      [() => (fake.service = () => ({ body: { code: 'SubjectNameMismatch', errorDescription: '' } })), 'claim_mismatch', 'ERR_INTUNE_SERVICE_SUBJECT_NAME_MISMATCH'],
+      [() => (fake.service = () => ({ status: 500, body: 'x' })), 'service_error', 'ERR_INTUNE_HTTP_STATUS'],
+      [() => (fake.service = () => ({ hang: true })), 'service_error', 'ERR_INTUNE_TIMEOUT'],
+      [() => (fake.service = () => ({ body: 'not json' })), 'service_error', 'ERR_INTUNE_RESPONSE_MALFORMED'],
+      [
+        () => {
+          fake.service = () => ({ body: { code: 'Success', errorDescription: '' } });
+          fake.discoveryMode = 'missing';
+        },
+        'service_error',
+        'ERR_INTUNE_DISCOVERY_FAILED',
+      ],
+    ];
+    for (const [arrange, label, reason] of cases) {
+      arrange();
+      const outcome = await v.validate('c', testCsr(), TEST_CONTEXT);
+      expect(outcome.ok ? 'ok' : [outcome.label, outcome.reason, outcome.failInfo]).toEqual([label, reason, label === 'expired' ? 'badMessageCheck' : 'badRequest']);
+    }
+    expect(v.stats().outcomes).toMatchObject({ success: 0, expired: 1, claim_mismatch: 1, service_error: 4 });
+  });
+
+  it('refuses when Entra refuses the credentials', async () => {
+    const v = validator({ clientSecret: 'wrong' });
+    const outcome = await v.validate('c', testCsr(), TEST_CONTEXT);
+    expect(outcome.ok ? 'ok' : outcome.reason).toBe('ERR_INTUNE_AUTH_FAILED');
+  });
+
+  it('notifySuccess derives thumbprint, serial, expiry and issuer from the certificate', async () => {
+    const v = validator();
+    const result = await v.notifySuccess({ certificate: issued.certificate, certificateRequest: Uint8Array.of(1, 2, 3), caConfiguration: 'cfg' }, TEST_CONTEXT);
+    expect(result).toEqual({ ok: true });
+    const body = JSON.parse(fake.requestsTo('successNotification')[0]!.body) as { notification: Record<string, string> };
+    expect(body.notification).toEqual({
+      transactionId: 'tx-0001',
+      certificateRequest: 'AQID',
+      certificateThumbprint: createHash('sha1').update(issued.certificate).digest('hex').toUpperCase(),
+      certificateSerialNumber: '2042',
+      certificateExpirationDateUtc: '2026-06-01T00:00:00.000Z',
+      issuingCertificateAuthority: 'CN=issued device cert',
+      callerInfo: 'TestCA/2.0',
+      caConfiguration: 'cfg',
+      certificateAuthority: '',
+    });
+  });
+
+  it('by default withholds the certificate when the success notification fails', async () => {
+    fake.service = (action) => (action === 'successNotification' ? { status: 500, body: 'x' } : { body: { code: 'Success' } });
+    const v = validator();
+    expect(await v.validate('c', testCsr(), TEST_CONTEXT)).toMatchObject({ ok: true });
+    const result = await v.notifySuccess({ certificate: issued.certificate, certificateRequest: Uint8Array.of(1) }, TEST_CONTEXT);
+    expect(result).toMatchObject({ ok: false, issue: false });
+    expect(result.ok ? undefined : result.error.code).toBe('ERR_INTUNE_HTTP_STATUS');
+    expect(v.stats().notifications).toEqual({ successSent: 0, successFailed: 1, failureSent: 0, failureFailed: 0 });
+  });
+
+  it('issueOnNotificationFailure lets the certificate out anyway', async () => {
+    fake.service = (action) => (action === 'successNotification' ? { body: { code: 'ChallengeExpired' } } : { body: { code: 'Success' } });
+    const result = await validator({ issueOnNotificationFailure: true }).notifySuccess({ certificate: issued.certificate, certificateRequest: Uint8Array.of(1) }, TEST_CONTEXT);
+    expect(result).toMatchObject({ ok: false, issue: true });
+  });
+
+  it('notifyFailure reports hResult and description; its failure never allows issuance', async () => {
+    const v = validator();
+    expect(await v.notifyFailure({ certificateRequest: Uint8Array.of(9), hResult: 0x80094800, description: 'policy refused' }, TEST_CONTEXT)).toEqual({ ok: true });
+    const body = JSON.parse(fake.requestsTo('failureNotification')[0]!.body) as { notification: Record<string, unknown> };
+    expect(body.notification).toEqual({ transactionId: 'tx-0001', certificateRequest: 'CQ==', hResult: 0x80094800, errorDescription: 'policy refused', callerInfo: 'TestCA/2.0' });
+    fake.service = () => ({ status: 502, body: 'x' });
+    expect(await v.notifyFailure({ certificateRequest: Uint8Array.of(9), description: 'x' }, TEST_CONTEXT)).toMatchObject({ ok: false, issue: false });
+    expect(v.stats().notifications).toMatchObject({ failureSent: 1, failureFailed: 1 });
+  });
+
+  it('caches discovery and tokens across calls, and rediscovers after a failure', async () => {
+    const v = validator();
+    for (let i = 0; i < 3; i++) await v.validate('c', testCsr(), TEST_CONTEXT);
+    expect(fake.requestsTo('/endpoints')).toHaveLength(1);
+    expect(fake.requestsTo('/oauth2/v2.0/token')).toHaveLength(2); // one Graph, one Intune
+    fake.service = () => ({ status: 500, body: 'x' });
+    await v.validate('c', testCsr(), TEST_CONTEXT);
+    expect(v.stats().serviceUri).toBeUndefined();
+    fake.service = () => ({ body: { code: 'Success' } });
+    expect((await v.validate('c', testCsr(), TEST_CONTEXT)).ok).toBe(true);
+    expect(fake.requestsTo('/endpoints')).toHaveLength(2);
+    expect(v.stats().serviceUri).toBe(fake.serviceUri);
+  });
+
+  it('accepts a custom token provider', async () => {
+    const seen: string[] = [];
+    const v = new OnlineIntuneValidator({
+      tokenProvider: {
+        getAccessToken: async (scope) => {
+          seen.push(scope);
+          // Borrow real tokens from the fake's endpoint.
+          const res = await fetch(`${fake.url}/${FAKE_TENANT}/oauth2/v2.0/token`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({ grant_type: 'client_credentials', client_id: FAKE_CLIENT_ID, client_secret: FAKE_CLIENT_SECRET, scope }).toString(),
+          });
+          return ((await res.json()) as { access_token: string }).access_token;
+        },
+      },
+      graphBaseUrl: fake.url,
+      requireHttps: false,
+      randomUUID: sequentialUuids(),
+    });
+    expect((await v.validate('c', testCsr(), TEST_CONTEXT)).ok).toBe(true);
+    expect(seen).toEqual(['https://graph.microsoft.com/.default', 'https://api.manage.microsoft.com//.default']);
+  });
+
+  it('looksLikeChallenge defaults to length > 200 and can be replaced', () => {
+    expect(validator().looksLikeChallenge('x'.repeat(201))).toBe(true);
+    expect(validator().looksLikeChallenge('x'.repeat(200))).toBe(false);
+    expect(validator({ looksLikeChallenge: (c) => c.startsWith('MII') }).looksLikeChallenge('MIIxyz')).toBe(true);
+  });
+
+  it('refuses http base URLs unless allowed', () => {
+    expect(() => validator({ requireHttps: true })).toThrow(TypeError);
+    expect(() => new OnlineIntuneValidator({ tenant: 't', clientId: 'c', clientSecret: 's' })).not.toThrow();
+    expect(() => new OnlineIntuneValidator({ tenant: 't', clientId: '', clientSecret: 's' })).toThrow(TypeError);
+  });
+});
