@@ -1,5 +1,20 @@
-/** Intune wiring for the example server (filled in by the Intune issue). */
-import type { ChallengeValidator, ScepEvent } from '@scep/server-core';
+/**
+ * Intune on an example-server profile. Offline signed challenges from `SCEP_INTUNE_TRUST_ANCHORS`
+ * (default profile) or a profile's `"intune": {"model": "signed-challenge", ...}` in SCEP_CONFIG;
+ * Microsoft's online validation with `"intune": {"model": "online", ...}`. See docs/intune.md.
+ */
+import {
+  IntuneDispatcher,
+  OnlineIntuneValidator,
+  RateLimiter,
+  ReplayCache,
+  SignedChallengeValidator,
+  TrustAnchorError,
+  type RateLimitStore,
+  type ReplayStore,
+} from '@scep/intune';
+import { loadTrustAnchorFile, watchTrustAnchors } from '@scep/intune/node';
+import { intuneChallenge, type ChallengeValidator, type ScepEvent } from '@scep/server-core';
 import type { CryptoProvider } from '@scep/wire';
 import { ExampleConfigError } from './errors.js';
 import type { ProfileSettings, Settings } from './settings.js';
@@ -13,6 +28,96 @@ export interface IntuneWiring {
   close(): void;
 }
 
-export async function intuneFor(s: ProfileSettings, _settings: Settings, _o: { crypto: CryptoProvider; now: () => Date; log: (line: string) => void }): Promise<IntuneWiring> {
-  throw new ExampleConfigError(`profile ${s.name}: Intune is not wired into the example server yet`);
+/** Shared state the signed-challenge model needs; with several workers it lives in the primary. */
+export interface IntuneStores {
+  readonly replay: ReplayStore;
+  readonly rate: RateLimitStore;
+}
+
+type Raw = Readonly<Record<string, unknown>>;
+
+const OFFLINE_KEYS = ['model', 'mode', 'trustAnchors', 'audience', 'maxValiditySeconds', 'clockSkewSeconds', 'rateLimit'];
+const ONLINE_KEYS = ['model', 'mode', 'tenant', 'clientId', 'clientSecret', 'clientSecretEnv', 'graphBaseUrl', 'loginBaseUrl', 'timeoutMs', 'issueOnNotificationFailure', 'callerInfo'];
+
+function str(v: unknown, where: string, optional = false): string | undefined {
+  if (v === undefined && optional) return undefined;
+  if (typeof v !== 'string' || v === '') throw new ExampleConfigError(`${where} must be a non-empty string`);
+  return v;
+}
+function num(v: unknown, where: string, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ExampleConfigError(`${where} must be an integer from ${min} to ${max}`);
+  return v;
+}
+
+export async function intuneFor(
+  s: ProfileSettings,
+  settings: Settings,
+  o: { readonly crypto: CryptoProvider; readonly now: () => Date; readonly log: (line: string) => void; readonly stores?: IntuneStores },
+): Promise<IntuneWiring> {
+  const cfg = s.intune as Raw;
+  const where = `profile ${s.name}: intune`;
+  const model = cfg['model'] ?? 'signed-challenge';
+  const mode = cfg['mode'] ?? (s.challenge.type === 'none' ? 'intune-only' : 'mixed');
+  if (mode !== 'mixed' && mode !== 'intune-only') throw new ExampleConfigError(`${where}.mode must be "mixed" or "intune-only"`);
+  let dispatcher: IntuneDispatcher;
+  let stop: () => void = () => undefined;
+  if (model === 'signed-challenge') {
+    for (const k of Object.keys(cfg)) if (!OFFLINE_KEYS.includes(k)) throw new ExampleConfigError(`${where}: unknown setting "${k}" for the signed-challenge model`);
+    const path = str(cfg['trustAnchors'], `${where}.trustAnchors`) as string;
+    let anchors;
+    try {
+      anchors = await loadTrustAnchorFile({ path, now: o.now });
+    } catch (err) {
+      throw new ExampleConfigError(`${where}: trust anchors ${path}: ${err instanceof TrustAnchorError || err instanceof Error ? err.message : String(err)}`);
+    }
+    stop = watchTrustAnchors({
+      holder: anchors,
+      path,
+      signal: false, // main.ts reloads every profile on SIGHUP
+      onReload: (r) => o.log(`intune: ${s.name}: trust anchors reloaded (${r.anchors.length})`),
+      onError: (e) => o.log(`intune: ${s.name}: trust anchor reload failed, keeping the previous set: ${e instanceof Error ? e.message : String(e)}`),
+    });
+    const audience = cfg['audience'] === undefined ? undefined : (str(cfg['audience'], `${where}.audience`) as string);
+    const rateLimit = num(cfg['rateLimit'], `${where}.rateLimit`, 0, 1000);
+    const validator = new SignedChallengeValidator({
+      anchors,
+      now: o.now,
+      ...(audience ? { audience } : {}),
+      ...(cfg['maxValiditySeconds'] !== undefined ? { maxValiditySeconds: num(cfg['maxValiditySeconds'], `${where}.maxValiditySeconds`, 60, 30 * 86400) as number } : {}),
+      ...(cfg['clockSkewSeconds'] !== undefined ? { clockSkewSeconds: num(cfg['clockSkewSeconds'], `${where}.clockSkewSeconds`, 0, 600) as number } : {}),
+      replayStore: o.stores?.replay ?? new ReplayCache(),
+      rateLimitStore: o.stores?.rate ?? new RateLimiter(rateLimit === undefined ? {} : { limit: rateLimit }),
+    });
+    dispatcher = new IntuneDispatcher({ validator, mode, anchors });
+  } else if (model === 'online') {
+    for (const k of Object.keys(cfg)) if (!ONLINE_KEYS.includes(k)) throw new ExampleConfigError(`${where}: unknown setting "${k}" for the online model`);
+    const secretEnv = str(cfg['clientSecretEnv'], `${where}.clientSecretEnv`, true);
+    const clientSecret = secretEnv ? settings.env[secretEnv] : (str(cfg['clientSecret'], `${where}.clientSecret`, true) as string | undefined);
+    if (!clientSecret) throw new ExampleConfigError(`${where}: set clientSecretEnv (the name of an environment variable holding the secret) or clientSecret`);
+    const validator = new OnlineIntuneValidator({
+      tenant: str(cfg['tenant'], `${where}.tenant`) as string,
+      clientId: str(cfg['clientId'], `${where}.clientId`) as string,
+      clientSecret,
+      now: o.now,
+      ...(cfg['graphBaseUrl'] ? { graphBaseUrl: str(cfg['graphBaseUrl'], `${where}.graphBaseUrl`) as string } : {}),
+      ...(cfg['loginBaseUrl'] ? { loginBaseUrl: str(cfg['loginBaseUrl'], `${where}.loginBaseUrl`) as string } : {}),
+      ...(cfg['timeoutMs'] !== undefined ? { timeoutMs: num(cfg['timeoutMs'], `${where}.timeoutMs`, 100, 120_000) as number } : {}),
+      ...(cfg['issueOnNotificationFailure'] === true ? { issueOnNotificationFailure: true } : {}),
+      ...(cfg['callerInfo'] ? { callerInfo: str(cfg['callerInfo'], `${where}.callerInfo`) as string } : {}),
+      // A test fake of Microsoft's services runs on plain http on loopback.
+      ...(/^http:\/\/(127\.|localhost)/.test(String(cfg['graphBaseUrl'] ?? '')) ? { requireHttps: false } : {}),
+    });
+    dispatcher = new IntuneDispatcher({ validator, mode });
+  } else {
+    throw new ExampleConfigError(`${where}.model must be "signed-challenge" or "online"`);
+  }
+  return {
+    challenge: (fallback) => intuneChallenge(dispatcher, mode === 'mixed' ? { fallback } : {}),
+    onEvent: () => undefined, // the handler already counts scep_pkcsreq_intune / scep_renewalreq_intune
+    stats: () => dispatcher.stats(),
+    prometheus: () => '',
+    reload: () => (model === 'signed-challenge' ? dispatcher.reload() : Promise.resolve({ reloaded: false, reason: 'the online model has no trust anchors' })),
+    close: stop,
+  };
 }

@@ -178,7 +178,14 @@ export async function createExampleServer(settings: Settings, o: { readonly cryp
     if (parts[1] === 'intune') {
       const r = runtime(url.searchParams.get('profile') ?? undefined);
       if (!r?.intune) return json(res, 404, { error: 'Intune is not enabled on this profile' });
-      if (parts[2] === 'reload' && method === 'POST') return json(res, 200, await r.intune.reload());
+      if (parts[2] === 'reload' && method === 'POST') {
+        try {
+          return json(res, 200, await r.intune.reload());
+        } catch (err) {
+          // The previous anchors stay in place (TrustAnchorHolder keeps them on any failure).
+          return json(res, 409, { error: 'reload failed; the previous trust anchors are still in use', detail: err instanceof Error ? err.message : String(err) });
+        }
+      }
       if (parts.length === 2 && method === 'GET') return json(res, 200, r.intune.stats());
     }
     return json(res, 404, { error: 'not found' });

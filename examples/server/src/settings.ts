@@ -192,6 +192,21 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
   } else {
     profiles = [profileFrom('default', {}, base, o.cwd)];
   }
+  // SCEP_INTUNE_TRUST_ANCHORS turns on offline (signed-challenge) Intune on the default profile.
+  const anchors = env['SCEP_INTUNE_TRUST_ANCHORS'];
+  const intuneEnv = ['SCEP_INTUNE_AUDIENCE', 'SCEP_INTUNE_MAX_VALIDITY', 'SCEP_INTUNE_RATE_LIMIT'].filter((k) => env[k] !== undefined && env[k] !== '');
+  if (!anchors && intuneEnv.length > 0) throw new ExampleConfigError(`${intuneEnv.join(', ')} need SCEP_INTUNE_TRUST_ANCHORS`);
+  if (anchors) {
+    const target = defaultProfile ?? profiles[0]?.name;
+    const intune = {
+      model: 'signed-challenge',
+      trustAnchors: resolve(o.cwd, anchors),
+      ...(env['SCEP_INTUNE_AUDIENCE'] ? { audience: env['SCEP_INTUNE_AUDIENCE'] } : {}),
+      ...(env['SCEP_INTUNE_MAX_VALIDITY'] ? { maxValiditySeconds: int(env['SCEP_INTUNE_MAX_VALIDITY'], 'SCEP_INTUNE_MAX_VALIDITY', 60, 30 * 86400) } : {}),
+      ...(env['SCEP_INTUNE_RATE_LIMIT'] !== undefined && env['SCEP_INTUNE_RATE_LIMIT'] !== '' ? { rateLimit: int(env['SCEP_INTUNE_RATE_LIMIT'], 'SCEP_INTUNE_RATE_LIMIT', 0, 1000) } : {}),
+    };
+    profiles = profiles.map((p) => (p.name === target && !p.intune ? { ...p, intune } : p));
+  }
   // A generated static challenge is shared by the profiles that did not set one.
   return {
     host,

@@ -4,7 +4,7 @@
  * the reply into a FAILURE: Intune's rule), `onFailed` when an enrollment is refused.
  */
 import { timingSafeEqual, type CertificationRequest, type CryptoProvider, type FailInfo } from '@scep/wire';
-import type { ChallengeInfo, RejectReason, RequestContext } from './types.js';
+import type { ChallengeInfo, RejectReason, RequestContext, ScepEvent } from './types.js';
 
 export interface ChallengeInput {
   readonly challengePassword: string | undefined;
@@ -15,6 +15,8 @@ export interface ChallengeInput {
   readonly context: RequestContext;
   readonly crypto: CryptoProvider;
   readonly now: Date;
+  /** Emits an event into the handler's stream (and counters), e.g. the Intune decision events. */
+  readonly emit?: (event: ScepEvent) => void;
 }
 
 export type ChallengeVerdict =
@@ -45,6 +47,10 @@ export interface ChallengeValidator {
   validate(input: ChallengeInput): Promise<ChallengeVerdict>;
   onIssued?(info: IssuedInfo, context: RequestContext): Promise<void>;
   onFailed?(info: FailedInfo, context: RequestContext): Promise<void>;
+  /** Policy statistics for operators (e.g. Intune outcome counts, trust anchors). */
+  stats?(): unknown;
+  /** Reloads policy material (e.g. Intune trust anchors). */
+  reload?(): Promise<unknown>;
 }
 
 const utf8 = new TextEncoder();

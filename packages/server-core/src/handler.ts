@@ -40,6 +40,10 @@ export interface ScepHandler {
   /** Rejects a PENDING transaction; the next CertPoll gets FAILURE. */
   rejectPending(profile: string, transactionId: string, failInfo?: FailInfo): Promise<boolean>;
   listPending(profile?: string): Promise<PendingEntry[]>;
+  /** The challenge policy's statistics for a profile (e.g. Intune outcomes and trust anchors). */
+  challengeStats(profile: string): unknown;
+  /** Reloads the challenge policy's material for a profile (e.g. Intune trust anchors). */
+  reloadChallenge(profile: string): Promise<unknown>;
 }
 
 export const DEFAULT_MAX_BODY_SIZE = 1024 * 1024;
@@ -222,6 +226,14 @@ export function createScepHandler(config: ScepServerConfig): ScepHandler {
     rejectPending: {
       value: async (profile: string, tx: string, failInfo: FailInfo = 'badRequest') =>
         (await profiles.get(profile)?.pendingStore.resolve(profile, tx, { status: 'rejected', failInfo, reason: 'rejected by operator' }, now())) ?? false,
+    },
+    challengeStats: { value: (profile: string) => profiles.get(profile)?.config.challenge.stats?.() },
+    reloadChallenge: {
+      value: async (profile: string) => {
+        const c = profiles.get(profile)?.config.challenge;
+        if (!c?.reload) throw new TypeError(`profile ${profile} has no reloadable challenge policy`);
+        return c.reload();
+      },
     },
     listPending: { value: async (profile?: string) => (await Promise.all([...profiles.values()].filter((p) => profile === undefined || p.name === profile).map((p) => p.pendingStore.list(p.name, now())))).flat() },
   });

@@ -28,3 +28,4 @@ export { ScepMetrics, PROMETHEUS_CONTENT_TYPE } from './metrics.js';
 export { verifyChain, isIssuedBy, type ChainVerdict } from './chain.js';
 export { createLocalCa, type LocalCa, type LocalCaOptions, type SanPolicy } from './issuer/local-ca.js';
 export { decodeGetMessage } from './transport.js';
+export { intuneChallenge, intuneCsr, type IntuneChallengeOptions, type IntuneChallengeValidator } from './intune.js';

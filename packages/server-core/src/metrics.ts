@@ -42,6 +42,10 @@ export class ScepMetrics {
       case 'rejected':
         this.inc('scep_rejected_total', 'Requests answered FAILURE', { profile: e.profile, reason: e.reason, fail_info: e.failInfo });
         break;
+      case 'scep_pkcsreq_intune':
+      case 'scep_renewalreq_intune':
+        this.inc(`${e.type}_total`, `Intune challenge decisions on ${e.type === 'scep_pkcsreq_intune' ? 'PKCSReq' : 'RenewalReq'} by label`, { profile: e.profile, label: e.label });
+        break;
       case 'transport_error':
         this.inc('scep_transport_errors_total', 'Requests answered with an HTTP error', { profile: e.profile ?? '', status: String(e.status) });
         break;

@@ -134,7 +134,7 @@ async function enroll(p: PreparedProfile, m: PkiMessage, type: 'PKCSReq' | 'Rene
   if (kind === 'enroll' || p.renewalChallenge) {
     let verdict: ChallengeVerdict;
     try {
-      verdict = await p.config.challenge.validate({ challengePassword: csr.challengePassword, csr, profile: p.name, transactionId: m.transactionId, messageType: type, context: ctx, crypto: env.crypto, now });
+      verdict = await p.config.challenge.validate({ challengePassword: csr.challengePassword, csr, profile: p.name, transactionId: m.transactionId, messageType: type, context: ctx, crypto: env.crypto, now, emit: env.emit });
     } catch (err) {
       env.internal(err, p.name, 'challenge');
       throw new Rejection('challenge_invalid', 'badRequest');

@@ -182,5 +182,13 @@ export type ScepEvent =
       readonly failInfo: FailInfo;
       readonly remoteAddress: string | undefined;
     }
+  /** An Intune decision on a PKCSReq / RenewalReq (`label`: success or the refusal label). */
+  | {
+      readonly type: 'scep_pkcsreq_intune' | 'scep_renewalreq_intune';
+      readonly profile: string;
+      readonly transactionId: string;
+      readonly label: string;
+      readonly failInfo: FailInfo | undefined;
+    }
   | { readonly type: 'transport_error'; readonly profile: string | undefined; readonly status: number; readonly reason: string }
   | { readonly type: 'served'; readonly profile: string; readonly operation: 'GetCACaps' | 'GetCACert' | 'GetNextCACert' | 'GetCert' | 'GetCRL' | 'CertPoll' };

@@ -1,0 +1,90 @@
+/**
+ * The online Intune model through SCEP_CONFIG, against a local fake of Entra, Graph and the Intune
+ * service that follows Microsoft's documented shapes (the same fake @scep/intune tests use).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildCertificate, buildCsr, buildPkiRequest, parseCaCertResponse, parseCertificate, readCertRep, toHex } from '@scep/wire';
+import { nodeCrypto, nodePrivateKey } from '@scep/wire/node';
+import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT, FakeMicrosoft } from '../../../packages/intune/test/support/fake-microsoft.js';
+import { start, type Started } from './process.js';
+
+const crypto = nodeCrypto();
+const tmp = mkdtempSync(join(tmpdir(), 'scep-intune-online-'));
+const fake = new FakeMicrosoft();
+let s: Started;
+// Intune's challenges are long opaque strings; the online model claims those of 201+ characters.
+const INTUNE_CHALLENGE = `opaque-intune-challenge-${'x'.repeat(300)}`;
+
+beforeAll(async () => {
+  await fake.start();
+  const cfg = join(tmp, 'cfg.json');
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      profiles: {
+        default: {
+          challenge: 'static-fallback',
+          intune: { model: 'online', tenant: FAKE_TENANT, clientId: FAKE_CLIENT_ID, clientSecretEnv: 'INTUNE_CLIENT_SECRET', graphBaseUrl: fake.url, loginBaseUrl: fake.url, timeoutMs: 2000 },
+        },
+      },
+    }),
+  );
+  s = await start({ SCEP_DATA_DIR: join(tmp, 'data'), SCEP_CONFIG: cfg, INTUNE_CLIENT_SECRET: FAKE_CLIENT_SECRET, SCEP_ADMIN_TOKEN: 'online-admin-token-0123456789' });
+}, 60_000);
+afterAll(async () => {
+  await s?.stop();
+  await fake.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+async function enroll(challenge: string): Promise<{ status: string; serial?: string }> {
+  const caRes = await fetch(`${s.url}?operation=GetCACert`);
+  const cas = parseCaCertResponse(new Uint8Array(await caRes.arrayBuffer()), caRes.headers.get('content-type') ?? undefined);
+  const k = nodePrivateKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+  const self = parseCertificate(await buildCertificate({ serialNumber: 1n, issuer: 'CN=win', subject: 'CN=win', notBefore: new Date(Date.now() - 6e4), notAfter: new Date(Date.now() + 36e5), publicKeyInfo: k.publicKeyInfo, signatureAlgorithm: { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' } }, k));
+  const csr = await buildCsr({ subject: 'CN=win-device', challengePassword: challenge, signatureAlgorithm: { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' } }, k);
+  const req = await buildPkiRequest({ messageType: 'PKCSReq', content: csr, signer: { certificate: self, key: k }, recipients: cas.slice(0, 1), transactionId: `tx-${Math.random()}`, crypto });
+  const res = await fetch(`${s.url}?operation=PKIOperation`, { method: 'POST', body: req.der });
+  const rep = await readCertRep(new Uint8Array(await res.arrayBuffer()), { crypto, request: req, trusted: cas, recipient: { certificate: self, key: k } });
+  return { status: rep.status, ...(rep.certificates[0] ? { serial: rep.certificates[0].serialNumberHex } : {}) };
+}
+
+describe('online Intune validation (fake Microsoft services)', () => {
+  it('Intune says Success: issued, and the success notification carries the certificate', async () => {
+    const r = await enroll(INTUNE_CHALLENGE);
+    expect(r.status).toBe('SUCCESS');
+    const validate = fake.requestsTo('/ScepActions/validateRequest');
+    expect(validate).toHaveLength(1);
+    const note = fake.requestsTo('/ScepActions/successNotification');
+    expect(note).toHaveLength(1);
+    const body = JSON.parse(note[0]?.body ?? '{}') as { notification: { certificateSerialNumber: string; transactionId: string } };
+    expect(body.notification.certificateSerialNumber.toLowerCase()).toBe(r.serial);
+    expect(toHex(new TextEncoder().encode(body.notification.transactionId)).length).toBeGreaterThan(0);
+  });
+  it('Intune refuses (ChallengeExpired): no certificate', async () => {
+    fake.service = (action) => (action === 'validateRequest' ? { body: { code: 'ChallengeExpired', errorDescription: 'expired' } } : { body: { code: 'Success', errorDescription: '' } });
+    const v = fake.requestsTo('/ScepActions/validateRequest').length;
+    const n = fake.requestsTo('/ScepActions/successNotification').length;
+    expect((await enroll(INTUNE_CHALLENGE)).status).toBe('FAILURE');
+    expect(fake.requestsTo('/ScepActions/validateRequest').length).toBe(v + 1);
+    expect(fake.requestsTo('/ScepActions/successNotification').length).toBe(n); // nothing was issued
+  });
+  it('the success notification fails: no certificate (Microsoft test matrix)', async () => {
+    fake.service = (action) => (action === 'successNotification' ? { status: 500, body: { code: 'InternalError', errorDescription: '' } } : { body: { code: 'Success', errorDescription: '' } });
+    const n = fake.requestsTo('/ScepActions/successNotification').length;
+    expect((await enroll(INTUNE_CHALLENGE)).status).toBe('FAILURE');
+    expect(fake.requestsTo('/ScepActions/successNotification').length).toBe(n + 1); // it was issued, reported, and withheld
+  });
+  it('a short, non-Intune challenge goes to the static fallback without calling Microsoft', async () => {
+    fake.service = () => ({ body: { code: 'Success', errorDescription: '' } });
+    const before = fake.requestsTo('/ScepActions/validateRequest').length;
+    expect((await enroll('static-fallback')).status).toBe('SUCCESS');
+    expect(fake.requestsTo('/ScepActions/validateRequest').length).toBe(before);
+    const stats = (await (await fetch(`${s.origin}/admin/intune`, { headers: { authorization: 'Bearer online-admin-token-0123456789' } })).json()) as { validator: string; outcomes: Record<string, number> };
+    expect(stats.validator).toBe('online');
+  });
+});
