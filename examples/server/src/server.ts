@@ -2,6 +2,7 @@
  * The example server: the SCEP handler on node:http, plus /healthz and a bearer-token admin API
  * (one-time challenges, counters, pending approvals).
  */
+import cluster from 'node:cluster';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import {
@@ -13,7 +14,9 @@ import {
   noChallenge,
   PROMETHEUS_CONTENT_TYPE,
   staticChallenge,
+  type ChallengeStore,
   type ChallengeValidator,
+  type PendingStore,
   type ProfileConfig,
   type ScepEvent,
   type ScepHandler,
@@ -24,13 +27,23 @@ import { nodeCrypto } from '@scep/wire/node';
 import { loadOrCreatePki, type Pki } from './pki.js';
 import type { ProfileSettings, Settings } from './settings.js';
 import { ExampleConfigError } from './errors.js';
-import { intuneFor, type IntuneWiring } from './intune.js';
+import { intuneFor, type IntuneStores, type IntuneWiring } from './intune.js';
 
 export interface ProfileRuntime {
   readonly settings: ProfileSettings;
   readonly pki: Pki;
-  readonly store: InMemoryChallengeStore;
+  readonly store: ChallengeStore;
   readonly intune: IntuneWiring | undefined;
+}
+
+/** State shared by workers (SCEP_WORKERS > 1): provided by cluster.ts, kept in the primary. */
+export interface SharedStateAccess {
+  challengeStore(profile: string): ChallengeStore;
+  pendingStore(profile: string): PendingStore;
+  intuneStores(profile: string): IntuneStores;
+  event(e: ScepEvent): void;
+  prometheus(): Promise<string>;
+  snapshot(): Promise<unknown>;
 }
 
 export interface ExampleServer {
@@ -46,14 +59,17 @@ export interface ExampleServer {
 
 const DEFAULT_CA_SUBJECT = 'CN=SCEP Example Dev CA, O=@scep example server';
 
-function challengeFor(s: ProfileSettings, store: InMemoryChallengeStore, intune: IntuneWiring | undefined): ChallengeValidator {
+function challengeFor(s: ProfileSettings, store: ChallengeStore, intune: IntuneWiring | undefined): ChallengeValidator {
   // Minted one-time challenges (admin API) work alongside the profile's own policy.
   const oneTime = dynamicChallenge(store, { skipUnknown: s.challenge.type !== 'dynamic' });
   const base = s.challenge.type === 'static' ? firstMatchChallenge(oneTime, staticChallenge(s.challenge.password)) : s.challenge.type === 'dynamic' ? oneTime : noChallenge();
   return intune ? intune.challenge(base) : base;
 }
 
-export async function createExampleServer(settings: Settings, o: { readonly crypto?: CryptoProvider; readonly now?: () => Date; readonly onEvent?: (e: ScepEvent) => void; readonly log?: (line: string) => void } = {}): Promise<ExampleServer> {
+export async function createExampleServer(
+  settings: Settings,
+  o: { readonly crypto?: CryptoProvider; readonly now?: () => Date; readonly onEvent?: (e: ScepEvent) => void; readonly log?: (line: string) => void; readonly shared?: SharedStateAccess } = {},
+): Promise<ExampleServer> {
   const crypto = o.crypto ?? nodeCrypto();
   const now = o.now ?? ((): Date => new Date());
   const log = o.log ?? ((): void => undefined);
@@ -66,8 +82,8 @@ export async function createExampleServer(settings: Settings, o: { readonly cryp
       pki = await loadOrCreatePki(s.dataDir, { subject: DEFAULT_CA_SUBJECT, now: now() });
       pkis.set(s.dataDir, pki);
     }
-    const store = new InMemoryChallengeStore();
-    const intune = s.intune ? await intuneFor(s, settings, { crypto, now, log }) : undefined;
+    const store = o.shared?.challengeStore(s.name) ?? new InMemoryChallengeStore();
+    const intune = s.intune ? await intuneFor(s, settings, { crypto, now, log, ...(o.shared ? { stores: o.shared.intuneStores(s.name) } : {}) }) : undefined;
     const ca = createLocalCa({
       ca: { certificate: pki.ca.certificate, key: pki.ca.key, chain: pki.ca.chain.slice(1) },
       crypto,
@@ -82,6 +98,7 @@ export async function createExampleServer(settings: Settings, o: { readonly cryp
       ...(pki.ra ? { ra: { signer: { certificate: pki.ra.certificate, key: pki.ra.key } } } : {}),
       challenge: challengeFor(s, store, intune),
       issue: ca.issue,
+      ...(o.shared ? { pendingStore: o.shared.pendingStore(s.name) } : {}),
       legacy: s.legacy,
       renewal: { enabled: s.renewal.enabled, graceMs: s.renewal.graceDays * 86_400_000, requireSameSubject: s.renewal.requireSameSubject, requireChallenge: s.renewal.requireChallenge },
       response: { cipher: s.response.cipher, digest: s.response.digest },
@@ -100,6 +117,7 @@ export async function createExampleServer(settings: Settings, o: { readonly cryp
       now,
       onEvent: (e) => {
         for (const r of runtimes) r.intune?.onEvent(e);
+        o.shared?.event(e);
         o.onEvent?.(e);
       },
       onError: (err, info) => log(`scep: ${info.profile ?? '-'} ${info.operation ?? '-'}: ${err instanceof Error ? err.message : String(err)}`),
@@ -146,10 +164,12 @@ export async function createExampleServer(settings: Settings, o: { readonly cryp
     const method = req.method ?? 'GET';
     const runtime = (name: unknown): ProfileRuntime | undefined => runtimes.find((r) => r.settings.name === (typeof name === 'string' ? name : (settings.defaultProfile ?? runtimes[0]?.settings.name)));
     if (parts[0] === 'metrics' && method === 'GET') {
-      res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE }).end(handler.metrics.toPrometheus() + runtimes.map((r) => r.intune?.prometheus() ?? '').join(''));
+      // With several workers, the counters of all of them, from the primary.
+      const text = o.shared ? await o.shared.prometheus() : handler.metrics.toPrometheus();
+      res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE }).end(text + runtimes.map((r) => r.intune?.prometheus() ?? '').join(''));
       return;
     }
-    if (parts[1] === 'metrics' && method === 'GET') return json(res, 200, { scep: handler.metrics.snapshot(), intune: Object.fromEntries(runtimes.filter((r) => r.intune).map((r) => [r.settings.name, r.intune?.stats()])) });
+    if (parts[1] === 'metrics' && method === 'GET') return json(res, 200, { scep: o.shared ? await o.shared.snapshot() : handler.metrics.snapshot(), intune: Object.fromEntries(runtimes.filter((r) => r.intune).map((r) => [r.settings.name, r.intune?.stats()])) });
     if (parts[1] === 'challenges' && method === 'POST') {
       const body = await readJson(req);
       if (!body) return json(res, 400, { error: 'body must be a JSON object' });
@@ -194,7 +214,8 @@ export async function createExampleServer(settings: Settings, o: { readonly cryp
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok\n');
+      // Under SCEP_WORKERS, say which worker answered (diagnostics; the body stays "ok").
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', ...(cluster.worker ? { 'x-scep-worker': String(cluster.worker.id) } : {}) }).end('ok\n');
       return;
     }
     if (url.pathname === '/metrics' || url.pathname === '/admin' || url.pathname.startsWith('/admin/')) {

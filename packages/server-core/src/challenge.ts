@@ -140,15 +140,27 @@ export interface ChallengeRecord {
   readonly binding: ChallengeBinding | undefined;
 }
 
+/** What a request offers a one-time challenge: plain data, so a store can live in another process. */
+export interface ChallengeMatch {
+  readonly profile: string;
+  /** The CSR's subject commonName. */
+  readonly commonName: string | undefined;
+}
+
+/** The rule every ChallengeStore applies: same profile, and the binding (if any) satisfied. */
+export function challengeMatches(record: ChallengeRecord, match: ChallengeMatch): boolean {
+  return record.profile === match.profile && (record.binding?.commonName === undefined || record.binding.commonName === match.commonName);
+}
+
 export interface ChallengeStore {
   /** Stores a new challenge and returns it. */
   mint(options: { readonly profile: string; readonly ttlMs: number; readonly binding?: ChallengeBinding; readonly now: Date }): Promise<{ readonly challenge: string; readonly record: ChallengeRecord }>;
   /**
-   * Atomically takes the record for `challenge` if it exists, has not expired and `accept` says
-   * yes; it can never be taken twice. Returns undefined otherwise (and leaves a record `accept`
-   * refused in place).
+   * Atomically takes the record for `challenge` if it exists, has not expired and
+   * `challengeMatches(record, match)`; it can never be taken twice. Returns undefined otherwise
+   * (and leaves a record that did not match in place).
    */
-  consume(challenge: string, accept: (record: ChallengeRecord) => boolean, now: Date): Promise<ChallengeRecord | undefined>;
+  consume(challenge: string, match: ChallengeMatch, now: Date): Promise<ChallengeRecord | undefined>;
 }
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -180,14 +192,14 @@ export class InMemoryChallengeStore implements ChallengeStore {
     return { challenge, record };
   }
 
-  async consume(challenge: string, accept: (r: ChallengeRecord) => boolean, now: Date): Promise<ChallengeRecord | undefined> {
+  async consume(challenge: string, match: ChallengeMatch, now: Date): Promise<ChallengeRecord | undefined> {
     const r = this.entries.get(challenge);
     if (!r) return undefined;
     if (r.expiresAt.getTime() <= now.getTime()) {
       this.entries.delete(challenge);
       return undefined;
     }
-    if (!accept(r)) return undefined;
+    if (!challengeMatches(r, match)) return undefined;
     this.entries.delete(challenge); // same tick as the check: no second caller can see it
     return r;
   }
@@ -212,11 +224,7 @@ export function dynamicChallenge(store: ChallengeStore, options: { readonly skip
     async validate(input) {
       const pw = input.challengePassword;
       if (pw === undefined) return { ok: false, reason: 'challenge_missing' };
-      const record = await store.consume(
-        pw,
-        (r) => r.profile === input.profile && (r.binding?.commonName === undefined || r.binding.commonName === input.csr.commonName),
-        input.now,
-      );
+      const record = await store.consume(pw, { profile: input.profile, commonName: input.csr.commonName }, input.now);
       if (!record) return options.skipUnknown ? { ok: 'skip' } : { ok: false, reason: 'challenge_invalid' };
       return { ok: true, info: { policy: 'dynamic', details: { device: record.binding?.device, expiresAt: record.expiresAt.toISOString() } } };
     },

@@ -1,0 +1,182 @@
+/**
+ * SCEP_WORKERS=N: N node:cluster workers share the listening socket; the state that must be shared
+ * to stay correct lives in the primary and is reached over IPC: one-time challenges (minted on one
+ * worker, used on another, never twice), pending transactions (approved on one, polled on another),
+ * Intune replay nonces and rate-limit slots (atomic across workers), and the counters. Each store
+ * operation is one message; the primary runs them one at a time, which is what makes them atomic.
+ */
+import cluster from 'node:cluster';
+import { RateLimiter, ReplayCache, type RateLimitDecision, type RateLimitStore, type ReplayStore } from '@scep/intune';
+import {
+  InMemoryChallengeStore,
+  InMemoryPendingStore,
+  ScepMetrics,
+  type ChallengeBinding,
+  type ChallengeMatch,
+  type ChallengeRecord,
+  type ChallengeStore,
+  type IssueResult,
+  type PendingEntry,
+  type PendingStore,
+  type ScepEvent,
+} from '@scep/server-core';
+import type { IntuneStores } from './intune.js';
+import type { Settings } from './settings.js';
+
+type Target = 'challenge' | 'pending' | 'replay' | 'rate' | 'metrics';
+interface RpcRequest {
+  readonly t: 'scep-rpc';
+  readonly id: number;
+  readonly target: Target;
+  readonly profile: string;
+  readonly method: string;
+  readonly args: readonly unknown[];
+}
+interface RpcReply {
+  readonly t: 'scep-rpc-reply';
+  readonly id: number;
+  readonly ok: boolean;
+  readonly value?: unknown;
+  readonly error?: string;
+}
+export interface EventMessage {
+  readonly t: 'scep-event';
+  readonly event: ScepEvent;
+}
+export interface ReadyMessage {
+  readonly t: 'scep-ready';
+  readonly url: string;
+}
+
+const METHODS: Readonly<Record<Target, readonly string[]>> = {
+  challenge: ['mint', 'consume'],
+  pending: ['put', 'get', 'resolve', 'delete', 'list'],
+  replay: ['checkAndInsert'],
+  rate: ['consume'],
+  metrics: ['toPrometheus', 'snapshot'],
+};
+
+/** The primary's side: the one copy of the shared state, and the RPC dispatcher over it. */
+export class SharedState {
+  readonly metrics = new ScepMetrics();
+  private readonly challenge = new Map<string, InMemoryChallengeStore>();
+  private readonly pending = new Map<string, InMemoryPendingStore>();
+  private readonly replay = new Map<string, ReplayCache>();
+  private readonly rate = new Map<string, RateLimiter>();
+
+  constructor(settings: Settings) {
+    for (const p of settings.profiles) {
+      this.challenge.set(p.name, new InMemoryChallengeStore());
+      this.pending.set(p.name, new InMemoryPendingStore());
+      if (p.intune) {
+        this.replay.set(p.name, new ReplayCache());
+        const limit = (p.intune as { rateLimit?: unknown }).rateLimit;
+        this.rate.set(p.name, new RateLimiter(typeof limit === 'number' ? { limit } : {}));
+      }
+    }
+  }
+
+  private target(t: Target, profile: string): object | undefined {
+    switch (t) {
+      case 'challenge':
+        return this.challenge.get(profile);
+      case 'pending':
+        return this.pending.get(profile);
+      case 'replay':
+        return this.replay.get(profile);
+      case 'rate':
+        return this.rate.get(profile);
+      case 'metrics':
+        return this.metrics;
+    }
+  }
+
+  async handle(msg: RpcRequest): Promise<RpcReply> {
+    const obj = this.target(msg.target, msg.profile);
+    if (!obj || !METHODS[msg.target]?.includes(msg.method)) return { t: 'scep-rpc-reply', id: msg.id, ok: false, error: `no ${msg.target}.${msg.method} for ${msg.profile}` };
+    try {
+      const fn = (obj as Record<string, (...a: unknown[]) => unknown>)[msg.method] as (...a: unknown[]) => unknown;
+      return { t: 'scep-rpc-reply', id: msg.id, ok: true, value: await fn.apply(obj, [...msg.args]) };
+    } catch (err) {
+      return { t: 'scep-rpc-reply', id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  /** Wires a worker's IPC channel to this state. */
+  attach(worker: { on(event: 'message', l: (m: unknown) => void): unknown; send(m: unknown): unknown; isConnected(): boolean }): void {
+    worker.on('message', (m: unknown) => {
+      const msg = m as { t?: string; event?: ScepEvent };
+      if (msg.t === 'scep-event' && msg.event) this.metrics.record(msg.event);
+      else if (msg.t === 'scep-rpc')
+        void this.handle(msg as RpcRequest).then((reply) => {
+          if (worker.isConnected()) worker.send(reply);
+        });
+    });
+  }
+}
+
+/** The worker's side: stores that forward each call to the primary. */
+export class IpcClient {
+  private next = 1;
+  private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+  constructor() {
+    process.on('message', (m: unknown) => {
+      const r = m as Partial<RpcReply>;
+      if (r.t !== 'scep-rpc-reply' || typeof r.id !== 'number') return;
+      const w = this.waiting.get(r.id);
+      if (!w) return;
+      this.waiting.delete(r.id);
+      if (r.ok) w.resolve(r.value);
+      else w.reject(new Error(r.error ?? 'shared state call failed'));
+    });
+  }
+
+  call<T>(target: Target, profile: string, method: string, ...args: unknown[]): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const id = this.next++;
+      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      const msg: RpcRequest = { t: 'scep-rpc', id, target, profile, method, args };
+      (process.send as (m: unknown) => boolean)(msg);
+    });
+  }
+
+  event(event: ScepEvent): void {
+    const msg: EventMessage = { t: 'scep-event', event };
+    (process.send as (m: unknown) => boolean)(msg);
+  }
+
+  challengeStore(profile: string): ChallengeStore {
+    return {
+      mint: (o: { profile: string; ttlMs: number; binding?: ChallengeBinding; now: Date }) => this.call<{ challenge: string; record: ChallengeRecord }>('challenge', profile, 'mint', o),
+      consume: (challenge: string, match: ChallengeMatch, now: Date) => this.call<ChallengeRecord | undefined>('challenge', profile, 'consume', challenge, match, now),
+    };
+  }
+
+  pendingStore(profile: string): PendingStore {
+    return {
+      put: (e: PendingEntry) => this.call<void>('pending', profile, 'put', e),
+      get: (p: string, tx: string, now: Date) => this.call<PendingEntry | undefined>('pending', profile, 'get', p, tx, now),
+      resolve: (p: string, tx: string, result: Exclude<IssueResult, { status: 'pending' }>, now: Date) => this.call<boolean>('pending', profile, 'resolve', p, tx, result, now),
+      delete: (p: string, tx: string) => this.call<void>('pending', profile, 'delete', p, tx),
+      list: (p: string | undefined, now: Date) => this.call<PendingEntry[]>('pending', profile, 'list', p, now),
+    };
+  }
+
+  intuneStores(profile: string): IntuneStores {
+    const replay: ReplayStore = { checkAndInsert: (key, exp, now) => this.call<boolean>('replay', profile, 'checkAndInsert', key, exp, now) };
+    const rate: RateLimitStore = { consume: (key, now) => this.call<RateLimitDecision>('rate', profile, 'consume', key, now) };
+    return { replay, rate };
+  }
+
+  /** The counters of all workers, from the primary. */
+  prometheus(): Promise<string> {
+    return this.call<string>('metrics', '', 'toPrometheus');
+  }
+  snapshot(): Promise<unknown> {
+    return this.call<unknown>('metrics', '', 'snapshot');
+  }
+}
+
+export const isWorker = (): boolean => cluster.isWorker;
+export { cluster };
