@@ -2,6 +2,7 @@
  * SCEP_WORKERS=N: N node:cluster workers share the listening socket; the state that must be shared
  * to stay correct lives in the primary and is reached over IPC: one-time challenges (minted on one
  * worker, used on another, never twice), pending transactions (approved on one, polled on another),
+ * SUCCESS replies kept for retransmissions,
  * Intune replay nonces and rate-limit slots (atomic across workers), and the counters. Each store
  * operation is one message; the primary runs them one at a time, which is what makes them atomic.
  */
@@ -10,6 +11,7 @@ import { RateLimiter, ReplayCache, type RateLimitDecision, type RateLimitStore, 
 import {
   InMemoryChallengeStore,
   InMemoryPendingStore,
+  InMemoryReplyCache,
   ScepMetrics,
   type ChallengeBinding,
   type ChallengeMatch,
@@ -18,12 +20,13 @@ import {
   type IssueResult,
   type PendingEntry,
   type PendingStore,
+  type ReplyCache,
   type ScepEvent,
 } from '@scep/server-core';
 import type { IntuneStores } from './intune.js';
 import type { Settings } from './settings.js';
 
-type Target = 'challenge' | 'pending' | 'replay' | 'rate' | 'metrics';
+type Target = 'challenge' | 'pending' | 'reply' | 'replay' | 'rate' | 'metrics';
 interface RpcRequest {
   readonly t: 'scep-rpc';
   readonly id: number;
@@ -51,6 +54,7 @@ export interface ReadyMessage {
 const METHODS: Readonly<Record<Target, readonly string[]>> = {
   challenge: ['mint', 'consume'],
   pending: ['put', 'get', 'resolve', 'delete', 'list'],
+  reply: ['get', 'put'],
   replay: ['checkAndInsert'],
   rate: ['consume'],
   metrics: ['toPrometheus', 'snapshot'],
@@ -61,6 +65,7 @@ export class SharedState {
   readonly metrics = new ScepMetrics();
   private readonly challenge = new Map<string, InMemoryChallengeStore>();
   private readonly pending = new Map<string, InMemoryPendingStore>();
+  private readonly reply = new Map<string, InMemoryReplyCache>();
   private readonly replay = new Map<string, ReplayCache>();
   private readonly rate = new Map<string, RateLimiter>();
 
@@ -68,6 +73,7 @@ export class SharedState {
     for (const p of settings.profiles) {
       this.challenge.set(p.name, new InMemoryChallengeStore());
       this.pending.set(p.name, new InMemoryPendingStore());
+      this.reply.set(p.name, new InMemoryReplyCache());
       if (p.intune) {
         this.replay.set(p.name, new ReplayCache());
         const limit = (p.intune as { rateLimit?: unknown }).rateLimit;
@@ -82,6 +88,8 @@ export class SharedState {
         return this.challenge.get(profile);
       case 'pending':
         return this.pending.get(profile);
+      case 'reply':
+        return this.reply.get(profile);
       case 'replay':
         return this.replay.get(profile);
       case 'rate':
@@ -160,6 +168,13 @@ export class IpcClient {
       resolve: (p: string, tx: string, result: Exclude<IssueResult, { status: 'pending' }>, now: Date) => this.call<boolean>('pending', profile, 'resolve', p, tx, result, now),
       delete: (p: string, tx: string) => this.call<void>('pending', profile, 'delete', p, tx),
       list: (p: string | undefined, now: Date) => this.call<PendingEntry[]>('pending', profile, 'list', p, now),
+    };
+  }
+
+  replyCache(profile: string): ReplyCache {
+    return {
+      get: (key: string, now: Date) => this.call<Uint8Array | undefined>('reply', profile, 'get', key, now),
+      put: (key: string, reply: Uint8Array, expiresAt: Date) => this.call<void>('reply', profile, 'put', key, reply, expiresAt),
     };
   }
 

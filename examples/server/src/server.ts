@@ -18,6 +18,7 @@ import {
   type ChallengeValidator,
   type PendingStore,
   type ProfileConfig,
+  type ReplyCache,
   type ScepEvent,
   type ScepHandler,
 } from '@scep/server-core';
@@ -40,6 +41,7 @@ export interface ProfileRuntime {
 export interface SharedStateAccess {
   challengeStore(profile: string): ChallengeStore;
   pendingStore(profile: string): PendingStore;
+  replyCache(profile: string): ReplyCache;
   intuneStores(profile: string): IntuneStores;
   event(e: ScepEvent): void;
   prometheus(): Promise<string>;
@@ -98,7 +100,7 @@ export async function createExampleServer(
       ...(pki.ra ? { ra: { signer: { certificate: pki.ra.certificate, key: pki.ra.key } } } : {}),
       challenge: challengeFor(s, store, intune),
       issue: ca.issue,
-      ...(o.shared ? { pendingStore: o.shared.pendingStore(s.name) } : {}),
+      ...(o.shared ? { pendingStore: o.shared.pendingStore(s.name), replyCache: o.shared.replyCache(s.name) } : {}),
       legacy: s.legacy,
       renewal: { enabled: s.renewal.enabled, graceMs: s.renewal.graceDays * 86_400_000, requireSameSubject: s.renewal.requireSameSubject, requireChallenge: s.renewal.requireChallenge },
       response: { cipher: s.response.cipher, digest: s.response.digest },

@@ -12,6 +12,7 @@ import {
   type PrivateKeyHandle,
 } from '@scep/wire';
 import { InMemoryPendingStore, type PendingStore } from './pending.js';
+import { InMemoryReplyCache, type ReplyCache } from './reply-cache.js';
 import type { KeyPair, ProfileConfig, ScepServerConfig } from './types.js';
 
 /** A configuration mistake: thrown by createScepHandler, never at request time. */
@@ -43,6 +44,8 @@ export interface PreparedProfile {
   readonly caps: string;
   readonly legacy: LegacyPolicy | undefined;
   readonly pendingStore: PendingStore;
+  readonly replyCache: ReplyCache | undefined;
+  readonly replyCacheTtlMs: number;
   readonly mtlsTrust: readonly Certificate[] | undefined;
   readonly mtlsRequired: boolean;
   readonly renewalEnabled: boolean;
@@ -145,6 +148,8 @@ export function prepareProfile(name: string, p: ProfileConfig, warnings: string[
     caps: buildCaCaps(capabilities),
     legacy: p.legacy,
     pendingStore: p.pendingStore ?? new InMemoryPendingStore(),
+    replyCache: p.replyCache === false ? undefined : (p.replyCache ?? new InMemoryReplyCache()),
+    replyCacheTtlMs: p.replyCacheTtlMs ?? 10 * 60_000,
     mtlsTrust,
     mtlsRequired: p.mtls ? p.mtls.required !== false : false,
     renewalEnabled: p.renewal?.enabled !== false,

@@ -13,6 +13,7 @@ import {
   parseCsr,
   parsePkiMessage,
   peekPkiMessage,
+  toHex,
   type CertRepResult,
   type CipherName,
   type DigestName,
@@ -95,6 +96,15 @@ export function createScepHandler(config: ScepServerConfig): ScepHandler {
         throw new HttpError(403, verdict);
       }
     }
+    // A retransmission of a request we already answered with SUCCESS gets the same reply.
+    const cacheKey = p.replyCache ? `${p.name}:${toHex(await config.crypto.digest('SHA-256', der))}` : undefined;
+    if (cacheKey && p.replyCache) {
+      const cached = await p.replyCache.get(cacheKey, now());
+      if (cached) {
+        emit({ type: 'served', profile: p.name, operation: 'Retransmission' });
+        return pkiResponse(cached);
+      }
+    }
     let message: PkiMessage;
     try {
       message = await parsePkiMessage(der, { crypto: config.crypto, legacy: p.legacy, maxMessageSize: config.maxMessageSize });
@@ -109,7 +119,11 @@ export function createScepHandler(config: ScepServerConfig): ScepHandler {
       return failureReply(p, { transactionId: peek.transactionId, senderNonce: peek.senderNonce }, err.failInfo);
     }
     const outcome = await processPkiMessage(p, message, ctx, env);
-    return pkiResponse(await certRep(p, message, outcome));
+    const reply = await certRep(p, message, outcome);
+    if (cacheKey && p.replyCache && outcome.result.status === 'SUCCESS' && (message.messageType === 'PKCSReq' || message.messageType === 'RenewalReq')) {
+      await p.replyCache.put(cacheKey, reply, new Date(now().getTime() + p.replyCacheTtlMs));
+    }
+    return pkiResponse(reply);
   }
 
   async function certRep(p: PreparedProfile, m: PkiMessage, o: Outcome): Promise<Uint8Array> {

@@ -26,6 +26,7 @@ export {
 } from './challenge.js';
 export { evaluateCsrPolicy, type CsrPolicy, type CsrPolicyContext, type PolicyVerdict } from './csr-policy.js';
 export { InMemoryPendingStore, type PendingStore, type PendingEntry } from './pending.js';
+export { InMemoryReplyCache, type ReplyCache } from './reply-cache.js';
 export { ScepMetrics, PROMETHEUS_CONTENT_TYPE } from './metrics.js';
 export { verifyChain, isIssuedBy, type ChainVerdict } from './chain.js';
 export { createLocalCa, type LocalCa, type LocalCaOptions, type SanPolicy } from './issuer/local-ca.js';

@@ -14,6 +14,7 @@ import type {
 import type { ChallengeValidator } from './challenge.js';
 import type { CsrPolicy } from './csr-policy.js';
 import type { PendingStore } from './pending.js';
+import type { ReplyCache } from './reply-cache.js';
 
 /** What an adapter knows about the connection, beyond the Request itself. */
 export interface RequestContext {
@@ -107,6 +108,12 @@ export interface ProfileConfig {
   /** Capabilities to add to or remove from the derived GetCACaps list. */
   readonly capabilities?: { readonly add?: readonly string[]; readonly remove?: readonly string[] };
   readonly pendingStore?: PendingStore;
+  /**
+   * SUCCESS replies kept for retransmitted requests (same bytes → same reply), default in memory
+   * for 10 minutes; `false` turns it off.
+   */
+  readonly replyCache?: ReplyCache | false;
+  readonly replyCacheTtlMs?: number;
   readonly mtls?: MtlsOptions;
   /** GetCert (RFC 8894 §3.3.4): look up an issued certificate. */
   readonly getCert?: (query: { readonly issuer: Name; readonly serialNumber: Uint8Array; readonly profile: string }, context: RequestContext) => Promise<Uint8Array | undefined>;
@@ -191,4 +198,4 @@ export type ScepEvent =
       readonly failInfo: FailInfo | undefined;
     }
   | { readonly type: 'transport_error'; readonly profile: string | undefined; readonly status: number; readonly reason: string }
-  | { readonly type: 'served'; readonly profile: string; readonly operation: 'GetCACaps' | 'GetCACert' | 'GetNextCACert' | 'GetCert' | 'GetCRL' | 'CertPoll' };
+  | { readonly type: 'served'; readonly profile: string; readonly operation: 'GetCACaps' | 'GetCACert' | 'GetNextCACert' | 'GetCert' | 'GetCRL' | 'CertPoll' | 'Retransmission' };

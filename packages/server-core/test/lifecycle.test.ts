@@ -272,3 +272,34 @@ describe('metrics', () => {
     expect(text).toMatch(/scep_served_total\{profile="default",operation="GetCACaps"\} 1/);
   });
 });
+
+describe('retransmissions', () => {
+  it('the same request bytes again get the same SUCCESS reply; nothing new is issued, a one-time challenge is not "used twice"', async () => {
+    const store = new InMemoryChallengeStore();
+    const { h, events } = make({ challenge: dynamicChallenge(store) });
+    const { challenge } = await store.mint({ profile: 'default', ttlMs: 60_000, now: T0 });
+    const req = await clientRequest({ device, recipients: [caCert], challenge, cn: 'lc-device' });
+    const first = new Uint8Array(await (await h(post('/scep', req.der))).arrayBuffer());
+    const again = new Uint8Array(await (await h(post('/scep', req.der))).arrayBuffer());
+    expect(again).toEqual(first);
+    expect(events.filter((e) => e.type === 'enrolled')).toHaveLength(1);
+    expect(h.metrics.get('scep_served_total', { operation: 'Retransmission' })).toBe(1);
+    const rep = await send(h, req, { trusted: [caCert] });
+    expect(rep.status).toBe('SUCCESS');
+    // a new request (new nonce) with the same challenge is a second use: refused
+    expect((await send(h, await clientRequest({ device, recipients: [caCert], challenge, cn: 'lc-device' }), { trusted: [caCert] })).status).toBe('FAILURE');
+  });
+  it('failures are not kept (a retry after a transient refusal is evaluated again); replyCache: false turns it off', async () => {
+    let fail = true;
+    const { h } = make({ issue: async (r) => (fail ? { status: 'rejected' } : localCa.issue(r, {})) });
+    const req = await clientRequest({ device, recipients: [caCert], challenge: 'pw', cn: 'lc-device' });
+    expect((await send(h, req, { trusted: [caCert] })).status).toBe('FAILURE');
+    fail = false;
+    expect((await send(h, req, { trusted: [caCert] })).status).toBe('SUCCESS');
+    const off = make({ replyCache: false });
+    const r2 = await clientRequest({ device, recipients: [caCert], challenge: 'pw', cn: 'lc-device' });
+    await send(off.h, r2, { trusted: [caCert] });
+    await send(off.h, r2, { trusted: [caCert] });
+    expect(off.events.filter((e) => e.type === 'enrolled')).toHaveLength(2);
+  });
+});

@@ -1,0 +1,36 @@
+/**
+ * Retransmissions: a client that lost a SUCCESS reply resends the same bytes (same transactionID,
+ * same senderNonce). Answering from the first reply keeps one certificate per transaction and keeps
+ * one-time challenges (and Intune nonces) from refusing the device's own retry. Only SUCCESS
+ * replies are kept; the reply is encrypted to the requester, so handing it out again leaks nothing.
+ */
+export interface ReplyCache {
+  get(key: string, now: Date): Promise<Uint8Array | undefined>;
+  put(key: string, reply: Uint8Array, expiresAt: Date): Promise<void>;
+}
+
+/** In memory, bounded (oldest first out), entries expire. */
+export class InMemoryReplyCache implements ReplyCache {
+  private readonly entries = new Map<string, { reply: Uint8Array; expiresAt: number }>();
+  readonly maxEntries: number;
+  constructor(options: { readonly maxEntries?: number } = {}) {
+    this.maxEntries = options.maxEntries ?? 10_000;
+  }
+  get size(): number {
+    return this.entries.size;
+  }
+  async get(key: string, now: Date): Promise<Uint8Array | undefined> {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    if (e.expiresAt <= now.getTime()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return e.reply;
+  }
+  async put(key: string, reply: Uint8Array, expiresAt: Date): Promise<void> {
+    this.entries.delete(key);
+    while (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(key, { reply, expiresAt: expiresAt.getTime() });
+  }
+}
