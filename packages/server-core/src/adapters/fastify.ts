@@ -18,7 +18,6 @@ export interface FastifyAdapterOptions {
 export function scepFastify(handler: FetchHandler, options: FastifyAdapterOptions = {}): FastifyPluginAsync {
   const base = (options.path ?? '/scep').replace(/\/+$/, '');
   const bodyLimit = options.bodyLimit ?? 1024 * 1024 + 1;
-  // eslint-disable-next-line @typescript-eslint/require-await -- Fastify wants an async plugin
   const plugin = async (app: FastifyInstance): Promise<void> => {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
@@ -39,8 +38,6 @@ export function scepFastify(handler: FetchHandler, options: FastifyAdapterOption
     };
     for (const url of [base, `${base}/*`]) app.route({ method: ['GET', 'POST', 'HEAD', 'PUT', 'DELETE'], url, handler: route, bodyLimit });
   };
-  // Expose routes to the parent app while keeping the content-type parsers encapsulated.
+  // Routes are visible to the whole app; the content-type parsers stay inside this plugin.
   return plugin;
 }
-
-export type { FastifyPluginAsync };
