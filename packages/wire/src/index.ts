@@ -44,3 +44,5 @@ export * from './scep/caps.js';
 export { toHex, fromHex, toBase64, toBase64Url, fromBase64, equalBytes, timingSafeEqual } from './util/bytes.js';
 export { decodePem, encodePem, pemCertificates, type PemBlock } from './util/pem.js';
 export * as oids from './oids.js';
+
+export * from './client/presets.js';

@@ -209,7 +209,7 @@ export function decodeOid(c: Uint8Array, what = 'OID'): string {
     const byte = c[i] as number;
     if (!started && byte === 0x80) throw new MalformedError(`${what}: non-minimal OID arc`);
     started = true;
-    if (v > 0x1ffffffffffff) throw new MalformedError(`${what}: OID arc too large`);
+    if (v > 0x3fffffffffff) throw new MalformedError(`${what}: OID arc too large`); // keeps v * 128 + 127 <= 2^53 - 1
     v = v * 128 + (byte & 0x7f);
     if ((byte & 0x80) === 0) {
       parts.push(v);
@@ -353,7 +353,7 @@ const digits2 = (c: Uint8Array, i: number, what: string): number => {
 export function readTime(el: Element | undefined, what: string): Date {
   if (el === undefined) throw new MalformedError(`${what}: missing`);
   const c = el.content();
-  let i = 0;
+  let i: number;
   let year: number;
   if (el.tag === Tag.UTCTime) {
     if (c.length < 11) throw new MalformedError(`${what}: bad UTCTime`);

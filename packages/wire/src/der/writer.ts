@@ -115,10 +115,12 @@ export function oid(dotted: string): Uint8Array {
   const hit = oidCache.get(dotted);
   if (hit !== undefined) return hit;
   const arcs = dotted.split('.').map((s) => {
-    if (!/^\d+$/.test(s)) throw new TypeError(`bad OID ${dotted}`);
+    // Arcs must stay exact numbers (the reader refuses arcs above 2^53 - 1 too).
+    if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s))) throw new TypeError(`bad OID ${dotted}`);
     return Number(s);
   });
-  if (arcs.length < 2 || (arcs[0] as number) > 2) throw new TypeError(`bad OID ${dotted}`);
+  // X.690 §8.19.4: the second arc is below 40 under roots 0 and 1.
+  if (arcs.length < 2 || (arcs[0] as number) > 2 || ((arcs[0] as number) < 2 && (arcs[1] as number) > 39)) throw new TypeError(`bad OID ${dotted}`);
   const body: number[] = [];
   const push = (v: number): void => {
     const tmp = [v & 0x7f];

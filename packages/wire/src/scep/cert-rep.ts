@@ -22,7 +22,7 @@ import { buildEnvelope, canEncryptTo, openEnvelopedData, readEnvelope, type Enve
 import { buildDegenerateSignedData, buildSignedData, encodeAttribute, readContentInfo, readSignedData } from '../cms/signed-data.js';
 import type { CryptoProvider, PrivateKeyHandle } from '../crypto/types.js';
 import { DEFAULT_DER_LIMITS, DerInput } from '../der/reader.js';
-import { octetString, printableString, time, utf8String } from '../der/writer.js';
+import { isPrintable, octetString, printableString, time, utf8String } from '../der/writer.js';
 import { FAIL_INFO_CODES, type FailInfo, guard, MalformedError, ResponseMismatchError, UnsupportedAlgorithmError, UntrustedSignerError } from '../errors.js';
 import * as O from '../oids.js';
 import { equalBytes } from '../util/bytes.js';
@@ -81,7 +81,8 @@ export async function buildCertRep(o: CertRepOptions): Promise<Uint8Array> {
     encodeAttribute(O.id_signingTime, time(now)),
     encodeAttribute(O.id_messageType, printableString(String(MESSAGE_TYPES.CertRep))),
     encodeAttribute(O.id_pkiStatus, printableString(String(PKI_STATUS[r.status]))),
-    encodeAttribute(O.id_transactionID, printableString(o.request.transactionId)),
+    // Echoed as received: a transactionID parsed from another string type may not be printable.
+    encodeAttribute(O.id_transactionID, isPrintable(o.request.transactionId) ? printableString(o.request.transactionId) : utf8String(o.request.transactionId)),
     encodeAttribute(O.id_senderNonce, octetString(o.senderNonce ?? o.crypto.randomBytes(16))),
     encodeAttribute(O.id_recipientNonce, octetString(o.request.senderNonce)),
   ];

@@ -73,14 +73,24 @@ function single(attrs: ReadonlyMap<string, readonly Element[]>, oid: string, nam
   return v[0];
 }
 
+/** Decodes one SCEP attribute value: a value of the wrong ASN.1 type is an invalid attribute, like a wrong value. */
+function attributeValue<T>(name: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ScepError && err.code !== 'ERR_MALFORMED') throw err;
+    throw new InvalidAttributeError(name, 'cannot be decoded', { cause: err });
+  }
+}
+
 function decimal(el: Element, name: string): number {
-  const s = guard(name, () => readString(el, name));
+  const s = attributeValue(name, () => readString(el, name));
   if (!/^\d{1,3}$/.test(s)) throw new InvalidAttributeError(name, 'not a small decimal number');
   return Number(s);
 }
 
 function nonce(el: Element, name: string): Uint8Array {
-  const n = guard(name, () => readOctets(el, name));
+  const n = attributeValue(name, () => readOctets(el, name));
   if (n.length < NONCE_MIN || n.length > NONCE_MAX) throw new InvalidAttributeError(name, 'bad length');
   return n;
 }
@@ -121,7 +131,7 @@ export async function parsePkiMessage(der: Uint8Array, options: ParseOptions): P
   const messageType = messageTypeFromNumber(mt);
   if (!messageType) throw new UnsupportedMessageTypeError(mt);
   const txEl = single(a, O.id_transactionID, 'transactionID', true) as Element;
-  const transactionId = guard('transactionID', () => readString(txEl, 'transactionID'));
+  const transactionId = attributeValue('transactionID', () => readString(txEl, 'transactionID'));
   if (transactionId.length === 0 || transactionId.length > TRANSACTION_ID_MAX) throw new InvalidAttributeError('transactionID', 'bad length');
   const senderNonceEl = single(a, O.id_senderNonce, 'senderNonce', messageType !== 'CertRep');
   const recipientNonceEl = single(a, O.id_recipientNonce, 'recipientNonce', messageType === 'CertRep');
@@ -138,10 +148,10 @@ export async function parsePkiMessage(der: Uint8Array, options: ParseOptions): P
       if (!failInfo) throw new InvalidAttributeError('failInfo', 'unknown value');
     }
     const ft = single(a, O.id_scep_failInfoText, 'failInfoText', false);
-    if (ft) failInfoText = guard('failInfoText', () => readString(ft, 'failInfoText'));
+    if (ft) failInfoText = attributeValue('failInfoText', () => readString(ft, 'failInfoText'));
   }
   const st = single(a, O.id_signingTime, 'signingTime', false);
-  const signingTime = st ? guard('signingTime', () => readTime(st, 'signingTime')) : undefined;
+  const signingTime = st ? attributeValue('signingTime', () => readTime(st, 'signingTime')) : undefined;
   const hasEnvelope = sd.eContent !== undefined && sd.eContent.length > 0;
   if (messageType !== 'CertRep' && !hasEnvelope) throw new MalformedError('request without a pkcsPKIEnvelope');
   if (pkiStatus !== undefined && pkiStatus !== 'SUCCESS' && hasEnvelope) throw new MalformedError(`${pkiStatus} CertRep must not carry content`);

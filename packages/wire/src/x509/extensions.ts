@@ -78,7 +78,17 @@ function formatIp(b: Uint8Array): string {
   if (b.length === 16) {
     const words: string[] = [];
     for (let i = 0; i < 16; i += 2) words.push((((b[i] as number) << 8) | (b[i + 1] as number)).toString(16));
-    return words.join(':').replace(/(^|:)0(:0)+(:|$)/, '::').replace(/:{3,}/, '::');
+    // RFC 5952 §4.2: compress the longest run (the first if tied) of two or more zero words.
+    let best = -1;
+    let bestLen = 1;
+    for (let i = 0; i < 8; ) {
+      let j = i;
+      while (j < 8 && words[j] === '0') j++;
+      if (j - i > bestLen) [best, bestLen] = [i, j - i];
+      i = j === i ? i + 1 : j;
+    }
+    if (best < 0) return words.join(':');
+    return `${words.slice(0, best).join(':')}::${words.slice(best + bestLen).join(':')}`;
   }
   throw new MalformedError('iPAddress must be 4 or 16 bytes');
 }
