@@ -9,7 +9,7 @@ export type { CryptoProvider, PrivateKeyHandle, MaybePromise } from './crypto/ty
 export { decodePkcs1v15, encodePkcs1v15 } from './crypto/pkcs1.js';
 export { webCryptoProvider, webCryptoPrivateKey, type WebCryptoProviderOptions } from './crypto/webcrypto.js';
 
-export { DEFAULT_DER_LIMITS, type DerLimits } from './der/reader.js';
+export { DEFAULT_DER_LIMITS, type DerLimits, type Element as DerElement } from './der/reader.js';
 
 export * from './x509/name.js';
 export * from './x509/extensions.js';

@@ -5,6 +5,7 @@
  * Elements are offsets into the caller's buffer; nothing is copied until asked for.
  */
 import { LimitExceededError, MalformedError } from '../errors.js';
+import { concat } from '../util/bytes.js';
 
 export interface DerLimits {
   /** Deepest nesting accepted (a PKIMessage needs about 20). */
@@ -252,7 +253,7 @@ export function readOctets(el: Element | undefined, what: string, tag: number = 
   if (el.tag === (prim | Tag.CONSTRUCTED)) {
     const parts: Uint8Array[] = [];
     collectSegments(el, parts, what);
-    return concatBytes(parts);
+    return parts.length === 1 ? (parts[0] as Uint8Array) : concat(...parts);
   }
   throw new MalformedError(`${what}: expected an OCTET STRING`);
 }
@@ -402,23 +403,4 @@ export function readTime(el: Element | undefined, what: string): Date {
   }
   const t = Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMin * 60_000;
   return new Date(t);
-}
-
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
