@@ -3,7 +3,8 @@
  * to stay correct lives in the primary and is reached over IPC: one-time challenges (minted on one
  * worker, used on another, never twice), pending transactions (approved on one, polled on another),
  * SUCCESS replies kept for retransmissions,
- * Intune replay nonces and rate-limit slots (atomic across workers), and the counters. Each store
+ * Intune replay nonces and rate-limit slots (atomic across workers); counters are kept per worker
+ * and gathered when read. Each store
  * operation is one message; the primary runs them one at a time, which is what makes them atomic.
  */
 import cluster from 'node:cluster';
@@ -21,7 +22,6 @@ import {
   type PendingEntry,
   type PendingStore,
   type ReplyCache,
-  type ScepEvent,
 } from '@scep/server-core';
 import type { IntuneStores } from './intune.js';
 import type { Settings } from './settings.js';
@@ -42,9 +42,15 @@ interface RpcReply {
   readonly value?: unknown;
   readonly error?: string;
 }
-export interface EventMessage {
-  readonly t: 'scep-event';
-  readonly event: ScepEvent;
+/** The primary asks every worker for its counters when /metrics is read. */
+interface MetricsRequest {
+  readonly t: 'scep-metrics-req';
+  readonly id: number;
+}
+interface MetricsReply {
+  readonly t: 'scep-metrics-dump';
+  readonly id: number;
+  readonly dump: ReturnType<ScepMetrics['dump']>;
 }
 export interface ReadyMessage {
   readonly t: 'scep-ready';
@@ -62,7 +68,9 @@ const METHODS: Readonly<Record<Target, readonly string[]>> = {
 
 /** The primary's side: the one copy of the shared state, and the RPC dispatcher over it. */
 export class SharedState {
-  readonly metrics = new ScepMetrics();
+  private nextGather = 1;
+  private readonly gathers = new Map<number, { dumps: ReturnType<ScepMetrics['dump']>[]; left: number; done: (m: ScepMetrics) => void }>();
+  private readonly workers = new Set<{ send(m: unknown): unknown; isConnected(): boolean }>();
   private readonly challenge = new Map<string, InMemoryChallengeStore>();
   private readonly pending = new Map<string, InMemoryPendingStore>();
   private readonly reply = new Map<string, InMemoryReplyCache>();
@@ -95,8 +103,33 @@ export class SharedState {
       case 'rate':
         return this.rate.get(profile);
       case 'metrics':
-        return this.metrics;
+        return {
+          toPrometheus: async () => (await this.gather()).toPrometheus(),
+          snapshot: async () => (await this.gather()).snapshot(),
+        };
     }
+  }
+
+  /** Merges the counters of every connected worker (each answers with its dump). */
+  private gather(): Promise<ScepMetrics> {
+    const live = [...this.workers].filter((w) => w.isConnected());
+    const id = this.nextGather++;
+    return new Promise((resolve) => {
+      const finish = (m: ScepMetrics): void => {
+        this.gathers.delete(id);
+        resolve(m);
+      };
+      const g = { dumps: [] as ReturnType<ScepMetrics['dump']>[], left: live.length, done: finish };
+      this.gathers.set(id, g);
+      const timer = setTimeout(() => finish(g.dumps.reduce((m, d) => m.merge(d), new ScepMetrics())), 2000);
+      g.done = (m) => {
+        clearTimeout(timer);
+        finish(m);
+      };
+      if (live.length === 0) g.done(new ScepMetrics());
+      const msg: MetricsRequest = { t: 'scep-metrics-req', id };
+      for (const w of live) w.send(msg);
+    });
   }
 
   async handle(msg: RpcRequest): Promise<RpcReply> {
@@ -112,10 +145,15 @@ export class SharedState {
 
   /** Wires a worker's IPC channel to this state. */
   attach(worker: { on(event: 'message', l: (m: unknown) => void): unknown; send(m: unknown): unknown; isConnected(): boolean }): void {
+    this.workers.add(worker);
     worker.on('message', (m: unknown) => {
-      const msg = m as { t?: string; event?: ScepEvent };
-      if (msg.t === 'scep-event' && msg.event) this.metrics.record(msg.event);
-      else if (msg.t === 'scep-rpc')
+      const msg = m as { t?: string; id?: number; dump?: ReturnType<ScepMetrics['dump']> };
+      if (msg.t === 'scep-metrics-dump' && typeof msg.id === 'number') {
+        const g = this.gathers.get(msg.id);
+        if (!g) return;
+        g.dumps.push(msg.dump ?? []);
+        if (--g.left <= 0) g.done(g.dumps.reduce((acc, d) => acc.merge(d), new ScepMetrics()));
+      } else if (msg.t === 'scep-rpc')
         void this.handle(msg as RpcRequest).then((reply) => {
           if (worker.isConnected()) worker.send(reply);
         });
@@ -128,8 +166,17 @@ export class IpcClient {
   private next = 1;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
+  /** The worker's own counters, sent to the primary when it gathers them. */
+  metrics: ScepMetrics | undefined;
+
   constructor() {
     process.on('message', (m: unknown) => {
+      const q = m as Partial<MetricsRequest>;
+      if (q.t === 'scep-metrics-req' && typeof q.id === 'number') {
+        const reply: MetricsReply = { t: 'scep-metrics-dump', id: q.id, dump: this.metrics?.dump() ?? [] };
+        (process.send as (m: unknown) => boolean)(reply);
+        return;
+      }
       const r = m as Partial<RpcReply>;
       if (r.t !== 'scep-rpc-reply' || typeof r.id !== 'number') return;
       const w = this.waiting.get(r.id);
@@ -147,11 +194,6 @@ export class IpcClient {
       const msg: RpcRequest = { t: 'scep-rpc', id, target, profile, method, args };
       (process.send as (m: unknown) => boolean)(msg);
     });
-  }
-
-  event(event: ScepEvent): void {
-    const msg: EventMessage = { t: 'scep-event', event };
-    (process.send as (m: unknown) => boolean)(msg);
   }
 
   challengeStore(profile: string): ChallengeStore {
@@ -174,7 +216,11 @@ export class IpcClient {
   replyCache(profile: string): ReplyCache {
     return {
       get: (key: string, now: Date) => this.call<Uint8Array | undefined>('reply', profile, 'get', key, now),
-      put: (key: string, reply: Uint8Array, expiresAt: Date) => this.call<void>('reply', profile, 'put', key, reply, expiresAt),
+      // Not awaited: the reply is already on its way to the client; a lost put only costs a retry.
+      put: (key: string, reply: Uint8Array, expiresAt: Date) => {
+        this.call<void>('reply', profile, 'put', key, reply, expiresAt).catch(() => undefined);
+        return Promise.resolve();
+      },
     };
   }
 

@@ -37,6 +37,7 @@ async function single(settings: Settings): Promise<void> {
 async function worker(settings: Settings): Promise<void> {
   const ipc = new IpcClient();
   const app = await createExampleServer(settings, { log, shared: ipc });
+  ipc.metrics = app.handler.metrics;
   const { url } = await app.listen();
   const ready: ReadyMessage = { t: 'scep-ready', url };
   (process.send as (m: unknown) => boolean)(ready);

@@ -43,7 +43,7 @@ export interface SharedStateAccess {
   pendingStore(profile: string): PendingStore;
   replyCache(profile: string): ReplyCache;
   intuneStores(profile: string): IntuneStores;
-  event(e: ScepEvent): void;
+  /** Counters of all workers (each keeps its own; the primary gathers them when asked). */
   prometheus(): Promise<string>;
   snapshot(): Promise<unknown>;
 }
@@ -62,9 +62,10 @@ export interface ExampleServer {
 const DEFAULT_CA_SUBJECT = 'CN=SCEP Example Dev CA, O=@scep example server';
 
 function challengeFor(s: ProfileSettings, store: ChallengeStore, intune: IntuneWiring | undefined): ChallengeValidator {
-  // Minted one-time challenges (admin API) work alongside the profile's own policy.
-  const oneTime = dynamicChallenge(store, { skipUnknown: s.challenge.type !== 'dynamic' });
-  const base = s.challenge.type === 'static' ? firstMatchChallenge(oneTime, staticChallenge(s.challenge.password)) : s.challenge.type === 'dynamic' ? oneTime : noChallenge();
+  // Minted one-time challenges (admin API) work alongside the profile's own policy. The static
+  // password is checked first: it is local, while the store may be in another process.
+  const oneTime = dynamicChallenge(store);
+  const base = s.challenge.type === 'static' ? firstMatchChallenge(staticChallenge(s.challenge.password, { onMismatch: 'skip' }), oneTime) : s.challenge.type === 'dynamic' ? oneTime : noChallenge();
   return intune ? intune.challenge(base) : base;
 }
 
@@ -119,7 +120,6 @@ export async function createExampleServer(
       now,
       onEvent: (e) => {
         for (const r of runtimes) r.intune?.onEvent(e);
-        o.shared?.event(e);
         o.onEvent?.(e);
       },
       onError: (err, info) => log(`scep: ${info.profile ?? '-'} ${info.operation ?? '-'}: ${err instanceof Error ? err.message : String(err)}`),

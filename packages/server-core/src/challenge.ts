@@ -57,9 +57,10 @@ const utf8 = new TextEncoder();
 
 /**
  * A static shared password (or several, for rotation). Compared in constant time over SHA-256
- * digests, so neither content nor length leaks through timing.
+ * digests, so neither content nor length leaks through timing. With `onMismatch: 'skip'` a wrong
+ * password is left to the next policy of a firstMatchChallenge (cheap check first).
  */
-export function staticChallenge(passwords: string | readonly string[]): ChallengeValidator {
+export function staticChallenge(passwords: string | readonly string[], options: { readonly onMismatch?: 'refuse' | 'skip' } = {}): ChallengeValidator {
   const list = typeof passwords === 'string' ? [passwords] : [...passwords];
   if (list.length === 0 || list.some((p) => typeof p !== 'string' || p.length === 0)) throw new TypeError('staticChallenge needs non-empty passwords');
   let digests: Uint8Array[] | undefined;
@@ -71,7 +72,8 @@ export function staticChallenge(passwords: string | readonly string[]): Challeng
       const got = await input.crypto.digest('SHA-256', utf8.encode(input.challengePassword));
       let match = false;
       for (const d of digests) match = timingSafeEqual(d, got) || match; // no early exit
-      return match ? { ok: true, info: { policy: 'static' } } : { ok: false, reason: 'challenge_invalid' };
+      if (match) return { ok: true, info: { policy: 'static' } };
+      return options.onMismatch === 'skip' ? { ok: 'skip' } : { ok: false, reason: 'challenge_invalid' };
     },
   };
 }

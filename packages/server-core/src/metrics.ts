@@ -55,6 +55,17 @@ export class ScepMetrics {
     }
   }
 
+  /** Every series with its help text, for merging counters kept in several processes. */
+  dump(): { name: string; help: string; values: { labels: Labels; value: number }[] }[] {
+    return [...this.series.values()].map((s) => ({ name: s.name, help: s.help, values: [...s.values.values()].map((v) => ({ labels: { ...v.labels }, value: v.value })) }));
+  }
+
+  /** Adds another process's `dump()` to these counters. */
+  merge(dump: ReturnType<ScepMetrics['dump']>): this {
+    for (const s of dump) for (const v of s.values) this.inc(s.name, s.help, v.labels, v.value);
+    return this;
+  }
+
   /** A snapshot: counter name → list of {labels, value}. */
   snapshot(): Record<string, { labels: Labels; value: number }[]> {
     const out: Record<string, { labels: Labels; value: number }[]> = {};
