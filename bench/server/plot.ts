@@ -1,0 +1,85 @@
+/** The benchmark's plot, hand-written SVG: enrollments/s against concurrency, the RSA ceiling as a line. */
+
+export interface Series {
+  readonly name: string;
+  readonly color: string;
+  readonly dash?: string;
+  readonly points: readonly { readonly x: number; readonly y: number }[];
+}
+
+export interface PlotOptions {
+  readonly title: string;
+  readonly subtitle: string;
+  readonly series: readonly Series[];
+  readonly lines: readonly { readonly name: string; readonly y: number; readonly color: string; readonly dash: string }[];
+  readonly xs: readonly number[];
+}
+
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function niceStep(max: number): number {
+  const raw = max / 6;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * mag >= raw) return m * mag;
+  return 10 * mag;
+}
+
+export function renderPlot(o: PlotOptions): string {
+  const W = 760;
+  const H = 460;
+  const L = 70;
+  const R = 210;
+  const T = 62;
+  const B = 56;
+  const pw = W - L - R;
+  const ph = H - T - B;
+  const ys = [...o.series.flatMap((s) => s.points.map((p) => p.y)), ...o.lines.map((l) => l.y)];
+  const step = niceStep(Math.max(1, ...ys) * 1.08);
+  const yMax = Math.ceil((Math.max(1, ...ys) * 1.08) / step) * step;
+  const lx = o.xs.map((x) => Math.log2(x));
+  const x0 = Math.min(...lx);
+  const x1 = Math.max(...lx);
+  const px = (x: number): number => L + (x1 === x0 ? pw / 2 : ((Math.log2(x) - x0) / (x1 - x0)) * pw);
+  const py = (y: number): number => T + ph - (y / yMax) * ph;
+  const f = (n: number): string => n.toFixed(1);
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="12">`);
+  out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
+  out.push(`<text x="${L}" y="24" font-size="16" font-weight="600" fill="#111">${esc(o.title)}</text>`);
+  out.push(`<text x="${L}" y="42" fill="#555">${esc(o.subtitle)}</text>`);
+  for (let y = 0; y <= yMax + 1e-9; y += step) {
+    out.push(`<line x1="${L}" x2="${L + pw}" y1="${f(py(y))}" y2="${f(py(y))}" stroke="#e5e5e5"/>`);
+    out.push(`<text x="${L - 8}" y="${f(py(y) + 4)}" text-anchor="end" fill="#444">${Math.round(y)}</text>`);
+  }
+  for (const x of o.xs) {
+    out.push(`<line x1="${f(px(x))}" x2="${f(px(x))}" y1="${T}" y2="${T + ph}" stroke="#f0f0f0"/>`);
+    out.push(`<text x="${f(px(x))}" y="${T + ph + 18}" text-anchor="middle" fill="#444">${x}</text>`);
+  }
+  out.push(`<line x1="${L}" x2="${L + pw}" y1="${T + ph}" y2="${T + ph}" stroke="#333"/>`);
+  out.push(`<line x1="${L}" x2="${L}" y1="${T}" y2="${T + ph}" stroke="#333"/>`);
+  out.push(`<text x="${L + pw / 2}" y="${H - 14}" text-anchor="middle" fill="#222">concurrent clients</text>`);
+  out.push(`<text transform="translate(18 ${T + ph / 2}) rotate(-90)" text-anchor="middle" fill="#222">successful enrollments / s</text>`);
+  const legend: string[] = [];
+  let ly = T + 8;
+  for (const l of o.lines) {
+    out.push(`<line x1="${L}" x2="${L + pw}" y1="${f(py(l.y))}" y2="${f(py(l.y))}" stroke="${l.color}" stroke-width="1.5" stroke-dasharray="${l.dash}"/>`);
+    legend.push(`<line x1="${L + pw + 16}" x2="${L + pw + 40}" y1="${ly}" y2="${ly}" stroke="${l.color}" stroke-width="1.5" stroke-dasharray="${l.dash}"/><text x="${L + pw + 46}" y="${ly + 4}" fill="#222">${esc(l.name)}</text>`);
+    ly += 20;
+  }
+  for (const [si, s] of o.series.entries()) {
+    if (s.points.length === 0) continue;
+    // Value labels above the points, below them for every other series, so close curves stay readable.
+    const dy = si % 2 === 1 ? 16 : -8;
+    const d = s.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${f(px(p.x))},${f(py(p.y))}`).join(' ');
+    out.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2.5"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`);
+    for (const p of s.points) {
+      out.push(`<circle cx="${f(px(p.x))}" cy="${f(py(p.y))}" r="3.5" fill="${s.color}"><title>${esc(s.name)}: c=${p.x}, ${p.y.toFixed(1)}/s</title></circle>`);
+      out.push(`<text x="${f(px(p.x))}" y="${f(py(p.y) + dy)}" text-anchor="middle" font-size="10" fill="${s.color}">${Math.round(p.y)}</text>`);
+    }
+    legend.push(`<line x1="${L + pw + 16}" x2="${L + pw + 40}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2.5"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/><text x="${L + pw + 46}" y="${ly + 4}" fill="#222">${esc(s.name)}</text>`);
+    ly += 20;
+  }
+  out.push(...legend);
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}

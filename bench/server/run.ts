@@ -1,0 +1,604 @@
+/**
+ * `pnpm bench:server`: our example server against micromdm scepserver 2.1.0, and both against the
+ * RSA ceiling of this machine (issue #5). See docs/benchmarks.md for the method.
+ *
+ * The whole run happens inside one private network namespace that has only `lo`
+ * (../shared/peers/with-scepserver.sh starts micromdm there and re-runs this script inside it with
+ * SCEP_BENCH_INNER=1): micromdm, our server (a child process started like `pnpm start`) and this
+ * load generator all talk over the same loopback, one server under load at a time.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, release, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { CIPHERS, type CipherName } from '@scep/wire';
+import { nodeCrypto } from '@scep/wire/node';
+import { fmt, table } from '../lib.js';
+import { measureRsaCeiling, type RsaCeiling } from './ceiling.js';
+import { ClientKeyPool } from './keys.js';
+import { classify, percentile, runLevel, type LevelResult } from './load.js';
+import { renderPlot } from './plot.js';
+import { machineBusy, treeUsage, waitQuiet, type Usage } from './proc.js';
+import { formatProfile, readProfile } from './profile.js';
+import { RequestPool, type PreparedRequest } from './requests.js';
+import { attachMicromdm, ROOT, startMicromdm, startOurs, type ServerUnderTest } from './servers.js';
+import { duplicates, verifyReplies } from './verify.js';
+
+const USAGE = `pnpm bench:server [options]
+  (default)            the matrix: ours (1 process, 2 workers) and micromdm at each concurrency
+  --levels 1,2,4,8     concurrency levels
+  --duration 12        measured seconds per level (after --warmup 2 seconds)
+  --workers 1,2        SCEP_WORKERS values for our server
+  --servers ours,micromdm
+  --cipher AES-128-CBC content cipher of the requests (AES-128-CBC or AES-256-CBC)
+  --sample 50          decode and check every Nth reply
+  --soak 60            our server at c=8: RSS after warm-up vs after SECONDS more (flat within 10 %)
+  --soak-warmup S      soak warm-up seconds (default: 15 s and until 12,000 enrollments filled the reply cache)
+  --serials 10000      our server at c=8: N enrollments, every reply decoded, duplicate serials, failures
+  --profile            our server (1 process) under node --cpu-prof at c=--profile-concurrency (8)
+  --matrix             run the matrix too when --soak/--serials/--profile is given
+  --server-root DIR    start examples/server from another checkout (e.g. a scratch copy with a change)
+  --server-env K=V     more environment for our server (repeatable)
+  --server-node-flag F a node/V8 flag for our server, e.g. --max-old-space-size=128 (repeatable)
+  --svg PATH           plot (default docs/benchmark-servers.svg; written only by a matrix run)
+  --json PATH          results (default bench/out/server.json, or bench/out/server-extra.json without the matrix)`;
+
+const { values: args } = parseArgs({
+  options: {
+    levels: { type: 'string', default: '1,2,4,8' },
+    duration: { type: 'string', default: '12' },
+    warmup: { type: 'string', default: '2' },
+    workers: { type: 'string', default: '1,2' },
+    servers: { type: 'string', default: 'ours,micromdm' },
+    cipher: { type: 'string', default: 'AES-128-CBC' },
+    sample: { type: 'string', default: '50' },
+    soak: { type: 'string' },
+    'soak-warmup': { type: 'string' },
+    serials: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    'profile-concurrency': { type: 'string', default: '8' },
+    matrix: { type: 'boolean', default: false },
+    'server-root': { type: 'string' },
+    'server-node-flag': { type: 'string', multiple: true },
+    'server-env': { type: 'string', multiple: true, default: [] },
+    svg: { type: 'string', default: 'docs/benchmark-servers.svg' },
+    json: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const num = (v: string, name: string, min: number, max: number): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number from ${min} to ${max}`);
+  return n;
+};
+const list = (v: string, name: string): number[] => v.split(',').map((x) => num(x, name, 1, 256));
+const levels = list(args.levels, 'levels');
+const durationMs = num(args.duration, 'duration', 1, 120) * 1000;
+const warmupMs = num(args.warmup, 'warmup', 0, 60) * 1000;
+const workerCounts = list(args.workers, 'workers');
+const servers = new Set(args.servers.split(','));
+const sampleEvery = num(args.sample, 'sample', 1, 100_000);
+if (!(args.cipher in CIPHERS) || !args.cipher.startsWith('AES')) throw new Error('--cipher must be AES-128-CBC, AES-192-CBC or AES-256-CBC');
+const cipher = args.cipher as CipherName;
+const soakS = args.soak === undefined ? undefined : num(args.soak, 'soak', 5, 3600);
+const serialsN = args.serials === undefined ? undefined : num(args.serials, 'serials', 100, 200_000);
+const serverRoot = args['server-root'] === undefined ? undefined : resolve(args['server-root']);
+const serverNodeFlags: string[] = (args['server-node-flag'] as string[] | undefined) ?? [];
+const serverEnv = Object.fromEntries(
+  args['server-env'].map((kv) => {
+    const i = kv.indexOf('=');
+    if (i < 1) throw new Error('--server-env takes NAME=VALUE');
+    return [kv.slice(0, i), kv.slice(i + 1)];
+  }),
+);
+const runMatrix = args.matrix || (soakS === undefined && serialsN === undefined && !args.profile);
+const wantMicromdm = runMatrix && servers.has('micromdm');
+
+// --- outside the namespace: re-run inside it -----------------------------------------------------
+
+if (process.env['SCEP_BENCH_INNER'] !== '1' && wantMicromdm) {
+  const peers = resolve(process.env['SCEP_PEERS_DIR'] ?? resolve(ROOT, '../shared/peers'));
+  const script = join(peers, 'with-scepserver.sh');
+  if (!existsSync(script)) {
+    console.error(`bench:server: ${script} not found (set SCEP_PEERS_DIR, or pass --servers ours)`);
+    process.exit(2);
+  }
+  const depot = mkdtempSync(join(tmpdir(), 'scep-bench-micromdm-'));
+  const challenge = randomBytes(12).toString('hex');
+  const child = spawn('bash', [script, '--ca-key-size', '2048', '--challenge', challenge, '--depot', depot, '--', process.execPath, ...process.execArgv, import.meta.filename, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, SCEP_BENCH_INNER: '1', SCEP_BENCH_DEPOT: depot },
+  });
+  const code = await new Promise<number>((r) => child.on('exit', (c, sig) => r(c ?? (sig ? 1 : 0))));
+  rmSync(depot, { recursive: true, force: true });
+  process.exit(code);
+}
+
+// --- the benchmark -----------------------------------------------------------------------------------
+
+const crypto = nodeCrypto();
+const started = performance.now();
+const log = (s: string): void => console.error(`[${fmt((performance.now() - started) / 1000, 0).padStart(3)} s] ${s}`);
+const temp = mkdtempSync(join(tmpdir(), 'scep-bench-'));
+const cleanups: (() => Promise<void>)[] = [];
+process.on('SIGINT', () => {
+  void Promise.all(cleanups.map((c) => c())).finally(() => {
+    rmSync(temp, { recursive: true, force: true });
+    process.exit(130);
+  });
+});
+
+interface LevelRow {
+  readonly server: string;
+  readonly concurrency: number;
+  readonly enrollPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly cpuMsPerEnroll: number;
+  /** Share of the server's CPU time spent in the kernel. */
+  readonly sysShare: number;
+  /** Server CPU seconds per wall second (1.0 = one core busy). */
+  readonly serverCores: number;
+  /** The cluster primary's share of serverCores (NaN for one process). */
+  readonly primaryCores: number;
+  readonly clientCores: number;
+  /** Whole machine, and the part of it neither the server nor the load generator used. */
+  readonly machineCores: number;
+  readonly foreignCores: number;
+  readonly attempts: number;
+  readonly success: number;
+  readonly failures: number;
+  readonly counts: Readonly<Record<string, number>>;
+  readonly windowS: number;
+  readonly exhausted: boolean;
+  readonly verified: string;
+  readonly rssMB: number;
+  readonly processes: number;
+  readonly note: string;
+}
+
+interface ServerRun {
+  readonly server: string;
+  readonly rows: LevelRow[];
+  readonly duplicateSerials: number;
+  readonly decodedSerials: number;
+  readonly problems: string[];
+  /** Requests sent to this server process, warm-ups included. */
+  readonly requestsSent: number;
+  readonly skipped?: string;
+}
+
+function machine(): Record<string, string> {
+  const model = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? '?';
+  let micromdm = 'n/a';
+  try {
+    micromdm = spawnSync('scepserver', ['-version'], { encoding: 'utf8' }).stdout.trim().split('\n')[0] || '?';
+  } catch {
+    // not installed
+  }
+  return { cpus: String(availableParallelism()), model, node: process.version, openssl: process.versions.openssl ?? '?', kernel: release(), micromdm };
+}
+
+
+interface Measured {
+  readonly r: LevelResult;
+  readonly u0: Usage;
+  readonly u1: Usage;
+  readonly machineCores: number;
+  /** CPU used by neither the server under test nor this load generator (other work on the box). */
+  readonly foreignCores: number;
+  readonly waitedS: number;
+}
+
+function rowFrom(server: string, m: Measured, verified: string, attempts: number, note: string): LevelRow {
+  const { r, u0, u1 } = m;
+  const w = r.windowMs / 1000;
+  return {
+    server,
+    concurrency: r.concurrency,
+    enrollPerSec: w > 0 ? r.success / w : 0,
+    p50Ms: percentile(r.latencies, 50),
+    p99Ms: percentile(r.latencies, 99),
+    cpuMsPerEnroll: r.success > 0 ? ((u1.cpu - u0.cpu) * 1000) / r.success : NaN,
+    sysShare: u1.cpu > u0.cpu ? (u1.sys - u0.sys) / (u1.cpu - u0.cpu) : NaN,
+    serverCores: w > 0 ? (u1.cpu - u0.cpu) / w : NaN,
+    primaryCores: u1.nodeProcesses > 1 && w > 0 ? (u1.rootCpu - u0.rootCpu) / w : NaN,
+    clientCores: w > 0 ? r.clientCpu / w : NaN,
+    machineCores: m.machineCores,
+    foreignCores: m.foreignCores,
+    attempts,
+    success: r.success,
+    failures: r.failures,
+    counts: r.counts,
+    windowS: w,
+    exhausted: r.exhausted,
+    verified,
+    rssMB: u1.rssBytes / 1e6,
+    processes: u1.nodeProcesses,
+    note,
+  };
+}
+
+/** Other work on this box (other sessions' test runs) must not share the window: see waitQuiet. */
+const FOREIGN_MAX = 0.12;
+const MAX_ATTEMPTS = 3;
+
+/** One measured window, after waiting for the machine to be quiet, with CPU snapshots at its edges. */
+async function measureOnce(s: ServerUnderTest, requests: readonly PreparedRequest[], cursor: { next: number }, c: number, o: { warmupMs: number; durationMs: number; sampleEvery: number }): Promise<Measured> {
+  const { waitedS } = await waitQuiet({ maxCores: FOREIGN_MAX, timeoutMs: 120_000 });
+  let u0 = treeUsage(s.pid);
+  let u1 = u0;
+  let m0 = 0;
+  let m1 = 0;
+  const r = await runLevel({
+    url: s.url,
+    requests,
+    cursor,
+    concurrency: c,
+    warmupMs: o.warmupMs,
+    durationMs: o.durationMs,
+    sampleEvery: o.sampleEvery,
+    onWindow: (edge) => {
+      if (edge === 'start') {
+        u0 = treeUsage(s.pid);
+        m0 = machineBusy();
+      } else {
+        u1 = treeUsage(s.pid);
+        m1 = machineBusy();
+      }
+    },
+  });
+  const w = r.windowMs / 1000;
+  const machineCores = w > 0 ? (m1 - m0) / w : NaN;
+  return { r, u0, u1, machineCores, foreignCores: w > 0 ? machineCores - (u1.cpu - u0.cpu) / w - r.clientCpu / w : NaN, waitedS };
+}
+
+/**
+ * Where a level runs: one long-lived server (ours: no state grows but bounded caches), or a fresh
+ * server per window (micromdm: its file depot slows down as it grows, so each window starts empty).
+ */
+type Target = { readonly kind: 'shared'; readonly server: ServerUnderTest; readonly cursor: { next: number } } | { readonly kind: 'fresh'; readonly start: () => Promise<ServerUnderTest> };
+
+/** A level: up to MAX_ATTEMPTS windows until one is not disturbed by foreign load; sampled replies decoded. */
+async function level(t: Target, pool: RequestPool, c: number, o: { warmupMs: number; durationMs: number; rateGuess: number; sampleEvery: number; keys: ClientKeyPool }) {
+  let best: { m: Measured; s: ServerUnderTest; depotLines: number | undefined } | undefined;
+  let attempts = 0;
+  for (; attempts < MAX_ATTEMPTS; ) {
+    attempts++;
+    const s = t.kind === 'shared' ? t.server : await t.start();
+    const cursor = t.kind === 'shared' ? t.cursor : { next: 0 };
+    try {
+      await pool.ensure(cursor.next + Math.ceil(o.rateGuess * ((o.warmupMs + o.durationMs) / 1000) * 1.1) + 200);
+      const m = await measureOnce(s, pool.items, cursor, c, o);
+      const depotLines = s.depotDir ? depotIndexLines(s.depotDir) : undefined;
+      if (!best || m.foreignCores < best.m.foreignCores) best = { m, s, depotLines };
+      if (m.foreignCores <= FOREIGN_MAX) break;
+      log(`${s.name} c=${c}: ${fmt(m.foreignCores, 2)} cores of other work on the machine during the window; measuring again`);
+    } finally {
+      if (t.kind === 'fresh') await s.stop();
+    }
+  }
+  const { m, s, depotLines } = best as NonNullable<typeof best>;
+  const successes = m.r.replies.filter((x) => classify(200, x.body) === 'success');
+  const v = await verifyReplies(successes, { keys: o.keys, ca: s.caCertificates, legacy: s.legacyReplies, crypto });
+  return { m, v, attempts, depotLines };
+}
+
+async function benchServer(t: Target, name: string, pool: RequestPool, keys: ClientKeyPool, rateGuess: number, at: readonly number[] = levels): Promise<ServerRun> {
+  let served = 0;
+  let guess = rateGuess;
+  if (t.kind === 'shared') {
+    // Warm-up, not reported: JIT, connections, caches of the server under test.
+    await pool.ensure(Math.ceil(rateGuess * 3 * 2) + 100);
+    const w = await runLevel({ url: t.server.url, requests: pool.items, cursor: t.cursor, concurrency: 4, warmupMs: 0, durationMs: 3000, sampleEvery: 1e9 });
+    served += w.totalCounts['success'] ?? 0;
+    guess = Math.max(50, (w.success / Math.max(0.5, w.windowMs / 1000)) * (w.exhausted ? 2 : 1));
+    log(`${name}: warm-up ${fmt(guess, 0)} enroll/s`);
+  }
+  const rows: LevelRow[] = [];
+  const serials: string[] = [];
+  const problems: string[] = [];
+  for (const c of at) {
+    const before = t.kind === 'shared' ? t.cursor.next : 0;
+    const { m, v, attempts, depotLines } = await level(t, pool, c, { warmupMs, durationMs, rateGuess: guess * 1.3, sampleEvery, keys });
+    served += t.kind === 'shared' ? t.cursor.next - before : m.r.used;
+    serials.push(...v.serials);
+    problems.push(...v.problems);
+    const notes = [m.r.exhausted ? 'requests ran out' : '', depotLines !== undefined ? `fresh depot, ${depotLines} index lines at the end` : '', m.waitedS > 2 ? `waited ${fmt(m.waitedS, 0)} s for a quiet machine` : ''];
+    const row = rowFrom(name, m, `${v.ok}/${v.checked}`, attempts, notes.filter(Boolean).join('; '));
+    rows.push(row);
+    guess = Math.max(guess, row.enrollPerSec);
+    log(
+      `${name} c=${c}: ${fmt(row.enrollPerSec)} enroll/s, p50 ${fmt(row.p50Ms, 2)} ms, p99 ${fmt(row.p99Ms, 2)} ms, ${fmt(row.cpuMsPerEnroll, 2)} CPU ms/enroll (${fmt(100 * row.sysShare, 0)} % kernel), ` +
+        `server ${fmt(row.serverCores, 2)} + client ${fmt(row.clientCores, 2)} + other ${fmt(row.foreignCores, 2)} cores, failures ${row.failures}, verified ${row.verified}${row.note ? ` (${row.note})` : ''}`,
+    );
+  }
+  return { server: name, rows, duplicateSerials: duplicates(serials).length, decodedSerials: serials.length, problems, requestsSent: served };
+}
+
+function depotIndexLines(dir: string): number | undefined {
+  try {
+    return readFileSync(join(dir, 'index.txt'), 'utf8').split('\n').filter(Boolean).length;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Our server with `workers`; undefined (with the reason) when it did not start that many processes. */
+async function startOursChecked(dataDir: string, challenge: string, workers: number, nodeFlags: string[] = []): Promise<{ s: Awaited<ReturnType<typeof startOurs>>; processes: number }> {
+  const s = await startOurs({ dataDir, challenge, workers, nodeFlags: [...serverNodeFlags, ...nodeFlags], env: serverEnv, ...(serverRoot ? { root: serverRoot } : {}) });
+  cleanups.push(() => s.stop());
+  let processes = treeUsage(s.pid).nodeProcesses;
+  const end = Date.now() + 10_000;
+  while (workers > 1 && processes < workers + 1 && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 200));
+    processes = treeUsage(s.pid).nodeProcesses;
+  }
+  return { s, processes };
+}
+
+// --- main -----------------------------------------------------------------------------------------
+
+const info = machine();
+const challenge = randomBytes(12).toString('hex');
+const ourDataDir = join(temp, 'ours-data');
+const results: { machine: Record<string, string>; date: string; options: Record<string, unknown>; ceiling?: RsaCeiling; runs: ServerRun[]; soak?: Record<string, unknown>; serials?: Record<string, unknown>; profile?: Record<string, unknown> } = {
+  machine: info,
+  date: new Date().toISOString(),
+  options: { levels, durationS: durationMs / 1000, warmupS: warmupMs / 1000, workers: workerCounts, cipher, sampleEvery, soakS, serialsN },
+  runs: [],
+};
+console.log(`bench:server — ${info['cpus']} CPUs (${info['model']}), node ${info['node']}, OpenSSL ${info['openssl']}, micromdm scepserver ${info['micromdm']}`);
+console.log(`requests: PKCSReq, RSA-2048 client keys (one per request), SHA-256, ${cipher}, POST; levels ${levels.join(',')}; ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s measured per level`);
+
+const keys = await ClientKeyPool.create(2000);
+let ourPool: RequestPool | undefined;
+const ourPoolFor = async (s: ServerUnderTest): Promise<RequestPool> => {
+  // Every start of our server loads the same CA from ourDataDir, so one pool serves them all;
+  // each server process still sees each request at most once.
+  ourPool ??= new RequestPool({ keys, recipients: s.caCertificates, challenge, cipher, crypto, tag: `o${randomBytes(3).toString('hex')}` });
+  return ourPool;
+};
+
+log('measuring the RSA ceiling (node:crypto, one thread)');
+await waitQuiet({ maxCores: FOREIGN_MAX, timeoutMs: 120_000 });
+const ceiling = measureRsaCeiling();
+results.ceiling = ceiling;
+log(`RSA-2048 private ops/s: sign ${fmt(ceiling.signPerSec, 0)}, decrypt ${fmt(ceiling.decryptPerSec, 0)} → ceiling ${fmt(ceiling.enrollPerSec, 0)} enroll/s per core`);
+
+try {
+  if (runMatrix) {
+    let bestOurs1 = 0;
+    if (servers.has('ours')) {
+      for (const workers of workerCounts) {
+        log(`starting our server (SCEP_WORKERS=${workers})`);
+        const { s, processes } = await startOursChecked(ourDataDir, challenge, workers);
+        if (workers > 1 && processes < workers) {
+          log(`our server ran ${processes} process(es) with SCEP_WORKERS=${workers}: not supported yet, skipping`);
+          results.runs.push({ server: `ours (${workers} workers)`, rows: [], duplicateSerials: 0, decodedSerials: 0, problems: [], requestsSent: 0, skipped: `SCEP_WORKERS=${workers} started ${processes} process(es)` });
+          await s.stop();
+          continue;
+        }
+        const pool = await ourPoolFor(s);
+        const run = await benchServer({ kind: 'shared', server: s, cursor: { next: 0 } }, s.name, pool, keys, workers > 1 && bestOurs1 > 0 ? bestOurs1 * 1.5 : 400);
+        if (workers === 1) bestOurs1 = Math.max(...run.rows.map((r) => r.enrollPerSec));
+        results.runs.push(run);
+        if (s.stderr().trim()) log(`our server's stderr (last lines):\n${s.stderr().trim().split('\n').slice(-5).join('\n')}`);
+        await s.stop();
+        log(`requests built so far: ${pool.items.length} in ${fmt(pool.buildSeconds, 1)} s`);
+      }
+    }
+    if (servers.has('micromdm')) {
+      const url = process.env['SCEP_URL'];
+      const caDepot = process.env['SCEP_BENCH_DEPOT'];
+      if (!url || !caDepot) throw new Error('SCEP_URL unset: micromdm runs only under with-scepserver.sh');
+      // with-scepserver.sh's own instance proves the CA and the namespace; each window gets a fresh one with that CA.
+      const first = await attachMicromdm(url);
+      const mchallenge = process.env['SCEP_CHALLENGE'] ?? '';
+      const pool = new RequestPool({ keys, recipients: first.caCertificates, challenge: mchallenge, cipher, crypto, tag: `m${randomBytes(3).toString('hex')}` });
+      let n = 0;
+      const start = (): Promise<ServerUnderTest> => startMicromdm({ caDepot, challenge: mchallenge, dir: join(temp, `micromdm-${++n}`) });
+      results.runs.push(await benchServer({ kind: 'fresh', start }, first.name, pool, keys, 250));
+      log(`micromdm requests built: ${pool.items.length} in ${fmt(pool.buildSeconds, 1)} s`);
+    }
+  }
+
+  if (serialsN !== undefined) {
+    log(`serials: ${serialsN} enrollments at c=8 against a fresh server, every reply decoded`);
+    const { s } = await startOursChecked(join(temp, 'serials-data'), challenge, 1);
+    const pool = new RequestPool({ keys, recipients: s.caCertificates, challenge, cipher, crypto, tag: `s${randomBytes(3).toString('hex')}` });
+    await pool.ensure(serialsN);
+    const requests = pool.items.slice(0, serialsN);
+    await waitQuiet({ maxCores: FOREIGN_MAX, timeoutMs: 120_000 });
+    let u0 = treeUsage(s.pid);
+    let u1 = u0;
+    const r = await runLevel({ url: s.url, requests, cursor: { next: 0 }, concurrency: 8, warmupMs: 0, durationMs: 600_000, sampleEvery: 1, onWindow: (e) => (e === 'start' ? (u0 = treeUsage(s.pid)) : (u1 = treeUsage(s.pid))) });
+    await s.stop();
+    log(`serials: ${r.success} SUCCESS of ${r.used} in ${fmt(r.windowMs / 1000, 1)} s; decoding every reply`);
+    const v = await verifyReplies(r.replies, { keys, ca: s.caCertificates, legacy: false, crypto });
+    const dup = duplicates(v.serials);
+    results.serials = { enrollments: r.used, success: r.success, failures: r.used - r.success, counts: r.totalCounts, decoded: v.ok, checked: v.checked, distinctSerials: new Set(v.serials).size, duplicateSerials: dup.length, problems: v.problems, enrollPerSec: r.success / (r.windowMs / 1000), cpuMsPerEnroll: ((u1.cpu - u0.cpu) * 1000) / r.success };
+    log(`serials: ${v.ok}/${v.checked} decoded and certify the right key; ${new Set(v.serials).size} distinct serials, ${dup.length} duplicated`);
+  }
+
+  if (soakS !== undefined) {
+    log(`soak: our server at c=8: warm-up (${args['soak-warmup'] === undefined ? 'at least 15 s and 12,000 enrollments, so the 10,000-entry retransmission cache is full' : `${args['soak-warmup']} s`}), then ${soakS} s`);
+    const { s } = await startOursChecked(join(temp, 'soak-data'), challenge, 1);
+    const pool = new RequestPool({ keys, recipients: s.caCertificates, challenge, cipher, crypto, tag: `k${randomBytes(3).toString('hex')}` });
+    const cursor = { next: 0 };
+    await pool.ensure(5000);
+    await waitQuiet({ maxCores: FOREIGN_MAX, timeoutMs: 120_000 });
+    // Two short probes (the first warms the JIT) size the request pool for the rest.
+    await runLevel({ url: s.url, requests: pool.items, cursor, concurrency: 8, warmupMs: 0, durationMs: 3000, sampleEvery: 1e9 });
+    const p = await runLevel({ url: s.url, requests: pool.items, cursor, concurrency: 8, warmupMs: 0, durationMs: 3000, sampleEvery: 1e9 });
+    const guess = (p.success / (p.windowMs / 1000)) * (p.exhausted ? 2 : 1);
+    const warmS = args['soak-warmup'] === undefined ? Math.max(15, 12_000 / guess + 3) : num(args['soak-warmup'], 'soak-warmup', 15, 3600);
+    await pool.ensure(cursor.next + Math.ceil(guess * (warmS + soakS) * 1.2) + 500);
+    await waitQuiet({ maxCores: FOREIGN_MAX, timeoutMs: 120_000 });
+    // RSS once a second; each end point is the median of its last 10 s (GC makes single samples jump).
+    const samples: { t: number; mb: number }[] = [];
+    const t0 = performance.now() + warmS * 1000;
+    const timer = setInterval(() => samples.push({ t: (performance.now() - t0) / 1000, mb: treeUsage(s.pid).rssBytes / 1e6 }), 1000);
+    const warm = await runLevel({ url: s.url, requests: pool.items, cursor, concurrency: 8, warmupMs: 0, durationMs: warmS * 1000, sampleEvery: 1e9 });
+    const m0 = machineBusy();
+    const c0 = treeUsage(s.pid).cpu;
+    const soak = await runLevel({ url: s.url, requests: pool.items, cursor, concurrency: 8, warmupMs: 0, durationMs: soakS * 1000, sampleEvery: 1e9 });
+    const soakWall = soak.windowMs / 1000;
+    const foreignCores = (machineBusy() - m0 - (treeUsage(s.pid).cpu - c0) - soak.clientCpu) / soakWall;
+    clearInterval(timer);
+    await s.stop();
+    const med = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? NaN;
+    const rssWarm = med(samples.filter((x) => x.t > -10 && x.t <= 0).map((x) => x.mb));
+    const rssSoak = med(samples.filter((x) => x.t > soakWall - 10 && x.t <= soakWall).map((x) => x.mb));
+    const ratio = rssSoak / rssWarm;
+    const max = Math.max(...samples.filter((x) => x.t > 0).map((x) => x.mb));
+    results.soak = {
+      seconds: soakS,
+      warmupSeconds: warmS,
+      warmupEnrollments: warm.success,
+      soakEnrollments: soak.success,
+      soakFailures: soak.failures,
+      soakWindowSeconds: soakWall,
+      soakEnrollPerSec: soak.success / soakWall,
+      foreignCores,
+      exhausted: soak.exhausted,
+      rssAfterWarmupMB: rssWarm,
+      rssAfterSoakMB: rssSoak,
+      rssMaxDuringSoakMB: max,
+      ratio,
+      rssTraceMB: samples.map((x) => [Number(x.t.toFixed(1)), Number(x.mb.toFixed(1))]),
+    };
+    log(`soak: RSS trace (MB, every 5 s from the start of the warm-up): ${samples.filter((_, i) => i % 5 === 4).map((x) => fmt(x.mb, 0)).join(' ')}`);
+    log(
+      `soak: RSS ${fmt(rssWarm)} MB at the end of the warm-up (${warm.success} enrollments), ${fmt(rssSoak)} MB after ${fmt(soakWall, 0)} s more (${soak.success} enrollments, ${fmt(soak.success / soakWall, 0)}/s, ${soak.failures} failures${soak.exhausted ? ', REQUESTS RAN OUT' : ''}, ${fmt(foreignCores, 2)} cores of other work), each the median of its last 10 s: ×${fmt(ratio, 3)} (max during the soak ${fmt(max)} MB)`,
+    );
+  }
+
+  if (args.profile) {
+    const c = num(args['profile-concurrency'], 'profile-concurrency', 1, 256);
+    const dir = resolve(ROOT, 'bench/out', `profile-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    mkdirSync(dir, { recursive: true });
+    const dataDir = join(temp, 'profile-data');
+    // Create the CA first so the profiled process does not spend its start generating a key.
+    const pre = await startOursChecked(dataDir, challenge, 1);
+    await pre.s.stop();
+    log(`profile: our server under --cpu-prof at c=${c} for ${durationMs / 1000} s (profiles in ${dir})`);
+    const { s } = await startOursChecked(dataDir, challenge, 1, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    const pool = await ourPoolFor(s);
+    const run = await benchServer({ kind: 'shared', server: s, cursor: { next: 0 } }, s.name, pool, keys, 400, [c]);
+    results.runs.push({ ...run, server: `${run.server}, under --cpu-prof` });
+    await s.stop();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => join(dir, f))
+      .sort((a, b) => statSync(b).size - statSync(a).size);
+    const main = files[0];
+    if (!main) throw new Error('no .cpuprofile written');
+    const enrollments = run.requestsSent;
+    const summary = readProfile(main);
+    console.log(`\nCPU profile of our server's main thread (${main}); per-enrollment figures divide by the ${enrollments} requests it served (warm-ups included; start-up adds a little)\n`);
+    console.log(formatProfile(summary, { perUnit: enrollments, unitName: 'enrollment', top: 25 }));
+    results.profile = { file: main, enrollments, areas: summary.areas, top: [...summary.functions].sort((a, b) => b.selfMs - a.selfMs).slice(0, 40) };
+  }
+} finally {
+  await Promise.all(cleanups.map((c) => c().catch(() => undefined)));
+  rmSync(temp, { recursive: true, force: true });
+}
+
+// --- report -------------------------------------------------------------------------------------------
+
+const rows = results.runs.flatMap((r) => r.rows);
+if (rows.length > 0) {
+  console.log('');
+  console.log(
+    table([
+      ['server', 'c', 'enroll/s', 'p50 ms', 'p99 ms', 'CPU ms/enroll', 'server cores', 'client cores', 'other cores', 'failures', 'verified', 'vs ceiling'],
+      ...rows.map((r) => [
+        r.server,
+        String(r.concurrency),
+        fmt(r.enrollPerSec),
+        fmt(r.p50Ms, 2),
+        fmt(r.p99Ms, 2),
+        fmt(r.cpuMsPerEnroll, 2),
+        `${fmt(r.serverCores, 2)}${Number.isNaN(r.primaryCores) ? '' : ` (primary ${fmt(r.primaryCores, 2)})`}`,
+        fmt(r.clientCores, 2),
+        fmt(r.foreignCores, 2),
+        String(r.failures),
+        r.verified,
+        fmt(r.enrollPerSec / ceiling.enrollPerSec, 2),
+      ]),
+    ]),
+  );
+  for (const run of results.runs) {
+    if (run.skipped) console.log(`${run.server}: skipped (${run.skipped})`);
+    else console.log(`${run.server}: ${run.decodedSerials} sampled certificates decoded, ${run.duplicateSerials} duplicate serial(s)${run.problems.length ? `; problems: ${run.problems.slice(0, 3).join(' | ')}` : ''}`);
+    for (const r of run.rows) if (r.note || Object.keys(r.counts).some((k) => k !== 'success')) console.log(`  c=${r.concurrency}: ${JSON.stringify(r.counts)}${r.note ? ` — ${r.note}` : ''}`);
+  }
+}
+
+const jsonPath = resolve(ROOT, args.json ?? (runMatrix ? 'bench/out/server.json' : 'bench/out/server-extra.json'));
+mkdirSync(dirname(jsonPath), { recursive: true });
+writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
+
+const best = (name: string, minC = 1): number => Math.max(0, ...rows.filter((r) => r.server === name && r.concurrency >= minC).map((r) => r.enrollPerSec));
+const ours1 = best('ours (1 process)');
+const ours1c2 = best('ours (1 process)', 2);
+const ours2 = best('ours (2 workers)');
+const micro = best('micromdm scepserver 2.1.0');
+if (runMatrix) {
+  const check = (ok: boolean): string => (ok ? 'met' : 'MISSED');
+  const c8 = rows.filter((r) => r.concurrency === 8);
+  const oursC8 = c8.filter((r) => r.server.startsWith('ours')).reduce((a, r) => a + r.failures, 0);
+  const microC8 = c8.filter((r) => r.server.startsWith('micromdm')).reduce((a, r) => a + r.failures, 0);
+  console.log('');
+  console.log('goals (issue #5):');
+  const perC = (server: string, f: (r: LevelRow) => string): string =>
+    rows
+      .filter((r) => r.server === server && r.concurrency >= 2)
+      .map((r) => `c=${r.concurrency} ${f(r)}`)
+      .join(', ');
+  const microAt = (c: number): number => rows.find((r) => r.server === 'micromdm scepserver 2.1.0' && r.concurrency === c)?.enrollPerSec ?? NaN;
+  console.log(`  one process, c>=2, >= 0.6 x ceiling: best ${fmt(ours1c2)} / ${fmt(ceiling.enrollPerSec)} = ${fmt(ours1c2 / ceiling.enrollPerSec, 2)}  ${check(ours1c2 >= 0.6 * ceiling.enrollPerSec)}  (${perC('ours (1 process)', (r) => fmt(r.enrollPerSec / ceiling.enrollPerSec, 2))})`);
+  if (micro > 0) console.log(`  one process, c>=2, >= 4 x micromdm:   best ${fmt(ours1c2)} / best ${fmt(micro)} = ${fmt(ours1c2 / micro, 2)}  ${check(ours1c2 >= 4 * micro)}  (same c: ${perC('ours (1 process)', (r) => fmt(r.enrollPerSec / microAt(r.concurrency), 2))})`);
+  if (ours2 > 0) console.log(`  2 workers >= 1.7 x one process:       ${fmt(ours2)} / ${fmt(ours1)} = ${fmt(ours2 / ours1, 2)}  ${check(ours2 >= 1.7 * ours1)}`);
+  else console.log('  2 workers >= 1.7 x one process:       not measured (SCEP_WORKERS not available)');
+  console.log(`  zero failures at c=8: ours ${oursC8}  ${check(oursC8 === 0)}; micromdm ${microC8}`);
+}
+if (results.serials) console.log(`  no duplicate serials over ${String(results.serials['enrollments'])}: ${String(results.serials['duplicateSerials'])} duplicates, ${String(results.serials['failures'])} failures`);
+if (results.soak) console.log(`  RSS flat within 10 %: x${fmt(Number(results.soak['ratio']), 3)} after ${String(results.soak['seconds'])} s soak`);
+
+if (runMatrix && args.svg && servers.has('ours')) {
+  const series = [
+    { name: 'ours, 1 process', color: '#1f6feb', server: 'ours (1 process)' },
+    { name: 'ours, 2 workers', color: '#0b8a4a', server: 'ours (2 workers)', dash: '7 4' },
+    { name: 'micromdm 2.1.0', color: '#d9480f', server: 'micromdm scepserver 2.1.0' },
+  ]
+    .map((s) => ({ ...s, points: rows.filter((r) => r.server === s.server).map((r) => ({ x: r.concurrency, y: r.enrollPerSec })) }))
+    .filter((s) => s.points.length > 0);
+  const svg = renderPlot({
+    title: 'SCEP enrollments/s on this machine (RSA-2048, PKCSReq, loopback)',
+    subtitle: `${info['cpus']} × ${info['model']}, node ${info['node']}, ${new Date().toISOString().slice(0, 10)}; ${durationMs / 1000} s per point`,
+    xs: levels,
+    series,
+    lines: [
+      { name: `RSA ceiling, 1 core (${fmt(ceiling.enrollPerSec, 0)}/s)`, y: ceiling.enrollPerSec, color: '#6e7781', dash: '6 4' },
+      { name: `0.6 × ceiling (${fmt(0.6 * ceiling.enrollPerSec, 0)}/s)`, y: 0.6 * ceiling.enrollPerSec, color: '#b8bec4', dash: '2 4' },
+    ],
+  });
+  writeFileSync(resolve(ROOT, args.svg), svg);
+  log(`plot written to ${args.svg}`);
+}
+
+if (runMatrix) {
+  const r = (a: number, b: number): string => (b > 0 ? fmt(a / b, 2) : 'n/a');
+  console.log(`RESULT ours=${fmt(ours1)} micromdm=${micro > 0 ? fmt(micro) : 'n/a'} ceiling=${fmt(ceiling.enrollPerSec)} ours/ceiling=${r(ours1, ceiling.enrollPerSec)} ours/micromdm=${r(ours1, micro)}`);
+}
