@@ -162,13 +162,14 @@ async function enroll(p: PreparedProfile, m: PkiMessage, type: 'PKCSReq' | 'Rene
       transactionId: m.transactionId,
       kind,
       messageType: type,
-      csr: csr.der,
-      previous: previous?.der,
+      // Copies: the parsed message holds views into the request buffer, which must not be kept alive.
+      csr: csr.der.slice(),
+      previous: previous?.der.slice(),
       challenge,
       createdAt: now,
       expiresAt: new Date(now.getTime() + PENDING_TTL_MS),
       result: undefined,
-      signerKey: m.signer.publicKey.der,
+      signerKey: m.signer.publicKey.der.slice(),
     });
     env.emit({ type: 'pending', profile: p.name, transactionId: m.transactionId, subject: formatName(csr.subject) });
     return { status: 'PENDING' };

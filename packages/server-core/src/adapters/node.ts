@@ -56,11 +56,11 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<Uint8
       size += c.length;
       if (size > limit) {
         done = true;
-        resolve(new Uint8Array(Buffer.concat(chunks)));
+        resolve(asBytes(Buffer.concat(chunks)));
       }
     });
     req.on('end', () => {
-      if (!done) resolve(new Uint8Array(Buffer.concat(chunks, size)));
+      if (!done) resolve(asBytes(Buffer.concat(chunks, size)));
       done = true;
     });
     req.on('error', (e) => {
@@ -69,6 +69,9 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<Uint8
     });
   });
 }
+
+/** A view of the Buffer's bytes (new Uint8Array(buffer) would copy them). */
+const asBytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
 /** IncomingMessage → Request. Pass `body` when a framework already read it; else the body is streamed. */
 export function toRequest(req: IncomingMessage, origin: string, body?: Uint8Array): Request {
