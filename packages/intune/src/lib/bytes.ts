@@ -1,12 +1,6 @@
 /** Small byte helpers. */
 
-const HEX = '0123456789abcdef';
-
-export function toHex(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += HEX[b >> 4]! + HEX[b & 15]!;
-  return s;
-}
+export { toHex } from '@scep/wire';
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

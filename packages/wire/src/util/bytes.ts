@@ -1,11 +1,16 @@
 /** Byte helpers shared by the codec (no Buffer: the core runs on any runtime with Uint8Array). */
 
-const HEX = '0123456789abcdef';
+const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+/**
+ * Lower-case hex. Joined, not built with `+=`: V8 keeps a `+=` result as a tree of string pieces
+ * until something flattens it, and hex strings are kept as map keys (the reply cache held ~1.8 kB
+ * of pieces per 64-character key).
+ */
 export function toHex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += HEX[(b[i] as number) >> 4]! + HEX[(b[i] as number) & 15]!;
-  return s;
+  const parts = new Array<string>(b.length);
+  for (let i = 0; i < b.length; i++) parts[i] = HEX_PAIRS[b[i] as number] as string;
+  return parts.join('');
 }
 
 export function fromHex(hex: string): Uint8Array {
@@ -24,17 +29,19 @@ B64_INDEX['-'.charCodeAt(0)] = 62;
 B64_INDEX['_'.charCodeAt(0)] = 63;
 
 export function toBase64(b: Uint8Array): string {
-  let s = '';
+  // Joined like toHex: a flat string, not a tree of `+=` pieces.
+  const parts = new Array<string>(Math.ceil(b.length / 3));
   let i = 0;
+  let k = 0;
   for (; i + 2 < b.length; i += 3) {
     const n = ((b[i] as number) << 16) | ((b[i + 1] as number) << 8) | (b[i + 2] as number);
-    s += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!;
+    parts[k++] = B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!;
   }
   if (i < b.length) {
     const n = ((b[i] as number) << 16) | ((b[i + 1] ?? 0) << 8);
-    s += B64[n >> 18]! + B64[(n >> 12) & 63]! + (i + 1 < b.length ? B64[(n >> 6) & 63]! : '=') + '=';
+    parts[k++] = B64[n >> 18]! + B64[(n >> 12) & 63]! + (i + 1 < b.length ? B64[(n >> 6) & 63]! : '=') + '=';
   }
-  return s;
+  return parts.join('');
 }
 
 export const toBase64Url = (b: Uint8Array): string => toBase64(b).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');

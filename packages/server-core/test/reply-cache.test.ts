@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { InMemoryReplyCache } from '@scep/server-core';
+
+const at = (ms: number): Date => new Date(1_700_000_000_000 + ms);
+const bytes = (n: number): Uint8Array => new Uint8Array([n]);
+
+describe('InMemoryReplyCache', () => {
+  it('answers until the entry expires, then forgets it', async () => {
+    const c = new InMemoryReplyCache();
+    await c.put('k', bytes(1), at(1000));
+    expect(await c.get('k', at(999))).toEqual(bytes(1));
+    expect(await c.get('k', at(1000))).toBeUndefined();
+    expect(c.size).toBe(0);
+    expect(await c.get('other', at(0))).toBeUndefined();
+  });
+
+  it('is bounded: the oldest entry goes first, and a put of a known key refreshes its place', async () => {
+    const c = new InMemoryReplyCache({ maxEntries: 3 });
+    for (const k of ['a', 'b', 'c']) await c.put(k, bytes(k.charCodeAt(0)), at(60_000));
+    await c.put('a', bytes(9), at(60_000)); // a is now the newest
+    await c.put('d', bytes(4), at(60_000)); // evicts b
+    expect(c.size).toBe(3);
+    expect(await c.get('b', at(0))).toBeUndefined();
+    expect(await c.get('a', at(0))).toEqual(bytes(9));
+    expect(await c.get('c', at(0))).toBeDefined();
+    expect(await c.get('d', at(0))).toBeDefined();
+  });
+});
