@@ -39,7 +39,7 @@ export function toBase64(b: Uint8Array): string {
   }
   if (i < b.length) {
     const n = ((b[i] as number) << 16) | ((b[i + 1] ?? 0) << 8);
-    parts[k++] = B64[n >> 18]! + B64[(n >> 12) & 63]! + (i + 1 < b.length ? B64[(n >> 6) & 63]! : '=') + '=';
+    parts[k] = B64[n >> 18]! + B64[(n >> 12) & 63]! + (i + 1 < b.length ? B64[(n >> 6) & 63]! : '=') + '=';
   }
   return parts.join('');
 }
