@@ -36,6 +36,8 @@ export interface Settings {
   readonly profiles: readonly ProfileSettings[];
   readonly defaultProfile: string | undefined;
   readonly workers: number;
+  /** SUCCESS replies kept per profile for retransmissions; 0: none. */
+  readonly replyCacheEntries: number;
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -169,6 +171,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
   const adminToken = env['SCEP_ADMIN_TOKEN'];
   if (adminToken !== undefined && adminToken.length < 16) throw new ExampleConfigError('SCEP_ADMIN_TOKEN must be at least 16 characters');
   const workers = env['SCEP_WORKERS'] ? int(env['SCEP_WORKERS'], 'SCEP_WORKERS', 1, 64) : 1;
+  const replyCacheEntries = env['SCEP_REPLY_CACHE'] ? int(env['SCEP_REPLY_CACHE'], 'SCEP_REPLY_CACHE', 0, 1_000_000) : 10_000;
 
   let profiles: ProfileSettings[];
   let defaultProfile: string | undefined = 'default';
@@ -218,6 +221,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
     profiles: profiles.map((p) => (p.challenge.type === 'static' && p.challenge.generated ? { ...p, challenge } : p)),
     defaultProfile,
     workers,
+    replyCacheEntries,
     env,
   };
 }

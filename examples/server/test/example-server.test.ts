@@ -27,7 +27,7 @@ const crypto = nodeCrypto();
 const tmp = mkdtempSync(join(tmpdir(), 'scep-example-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function enroll(s: Started, challenge: string, cn = 'example-device', path = ''): Promise<string> {
+async function prepare(s: Started, challenge: string, cn: string, path = '') {
   const caRes = await fetch(`${s.url}${path}?operation=GetCACert`);
   const cas = parseCaCertResponse(new Uint8Array(await caRes.arrayBuffer()), caRes.headers.get('content-type') ?? undefined);
   const k = nodePrivateKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
@@ -36,9 +36,17 @@ async function enroll(s: Started, challenge: string, cn = 'example-device', path
   );
   const csr = await buildCsr({ subject: `CN=${cn}`, challengePassword: challenge, signatureAlgorithm: { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' } }, k);
   const req = await buildPkiRequest({ messageType: 'PKCSReq', content: csr, signer: { certificate: self, key: k }, recipients: cas.slice(0, 1), transactionId: `t-${Math.random()}`, crypto });
-  const res = await fetch(`${s.url}${path}?operation=PKIOperation`, { method: 'POST', body: req.der, headers: { 'content-type': 'application/x-pki-message' } });
-  const rep = await readCertRep(new Uint8Array(await res.arrayBuffer()), { crypto, request: req, trusted: cas, recipient: { certificate: self, key: k } });
-  return rep.status;
+  const send = async (): Promise<Uint8Array> => {
+    const res = await fetch(`${s.url}${path}?operation=PKIOperation`, { method: 'POST', body: req.der, headers: { 'content-type': 'application/x-pki-message' } });
+    return new Uint8Array(await res.arrayBuffer());
+  };
+  const read = (reply: Uint8Array) => readCertRep(reply, { crypto, request: req, trusted: cas, recipient: { certificate: self, key: k } });
+  return { send, read };
+}
+
+async function enroll(s: Started, challenge: string, cn = 'example-device', path = ''): Promise<string> {
+  const p = await prepare(s, challenge, cn, path);
+  return (await p.read(await p.send())).status;
 }
 
 describe('first start on a fresh machine', () => {
@@ -102,6 +110,24 @@ describe('later starts', () => {
       expect(caps.has('DES3') && caps.has('SHA-1')).toBe(true);
     } finally {
       await b.stop();
+    }
+  });
+  it('a retransmitted request gets the first reply (SCEP_REPLY_CACHE entries, default 10000); 0 enrolls it again', async () => {
+    for (const [value, same] of [[undefined, true], ['0', false]] as const) {
+      const r = await start({ SCEP_DATA_DIR: join(tmp, 'reply-cache'), SCEP_CHALLENGE: 'retry-pass', ...(value === undefined ? {} : { SCEP_REPLY_CACHE: value }) });
+      try {
+        const p = await prepare(r, 'retry-pass', 'retry-device');
+        const first = await p.send();
+        const again = await p.send();
+        const [a, b] = [await p.read(first), await p.read(again)];
+        expect([a.status, b.status]).toEqual(['SUCCESS', 'SUCCESS']);
+        expect(Buffer.from(first).equals(Buffer.from(again))).toBe(same);
+        const serial = (rep: typeof a): string => Buffer.from(rep.certificates[0]?.serialNumber ?? []).toString('hex');
+        expect(serial(a)).toMatch(/^[0-9a-f]{2,}$/);
+        expect(serial(a) === serial(b)).toBe(same);
+      } finally {
+        await r.stop();
+      }
     }
   });
   it('use ra.crt/ra.key when present (GetCACert is then RA + CA)', async () => {
@@ -223,6 +249,7 @@ describe('bad configuration: one clear line, non-zero exit, no stack trace', () 
     ],
     ['SCEP_LEGACY not boolean', () => ({ SCEP_LEGACY: 'maybe', SCEP_DATA_DIR: join(tmp, 'bad6') }), /SCEP_LEGACY must be 1 or 0/],
     ['short admin token', () => ({ SCEP_ADMIN_TOKEN: 'short', SCEP_DATA_DIR: join(tmp, 'bad7') }), /SCEP_ADMIN_TOKEN must be at least 16/],
+    ['SCEP_REPLY_CACHE negative', () => ({ SCEP_REPLY_CACHE: '-1', SCEP_DATA_DIR: join(tmp, 'bad8') }), /SCEP_REPLY_CACHE must be an integer/],
   ];
   it.each(cases)('%s', async (_name, env, message) => {
     const r = await expectExit(env());
