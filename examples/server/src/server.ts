@@ -25,7 +25,7 @@ import {
 } from '@scep/server-core';
 import { toNodeListener } from '@scep/server-core/node';
 import type { CryptoProvider } from '@scep/wire';
-import { nodeCrypto } from '@scep/wire/node';
+import { nodeCrypto, RsaThreadPool } from '@scep/wire/node';
 import { loadOrCreatePki, type Pki } from './pki.js';
 import type { ProfileSettings, Settings } from './settings.js';
 import { ExampleConfigError } from './errors.js';
@@ -78,12 +78,14 @@ export async function createExampleServer(
   const now = o.now ?? ((): Date => new Date());
   const log = o.log ?? ((): void => undefined);
   const pkis = new Map<string, Pki>();
+  // One pool for every profile's keys; its idle threads do not keep the process alive.
+  const threads = settings.unwrapThreads > 0 ? new RsaThreadPool({ threads: settings.unwrapThreads }) : undefined;
   const runtimes: ProfileRuntime[] = [];
   const profiles: Record<string, ProfileConfig> = {};
   for (const s of settings.profiles) {
     let pki = pkis.get(s.dataDir);
     if (!pki) {
-      pki = await loadOrCreatePki(s.dataDir, { subject: DEFAULT_CA_SUBJECT, now: now() });
+      pki = await loadOrCreatePki(s.dataDir, { subject: DEFAULT_CA_SUBJECT, now: now(), ...(threads ? { threads } : {}) });
       pkis.set(s.dataDir, pki);
     }
     const store = o.shared?.challengeStore(s.name) ?? new InMemoryChallengeStore();
@@ -252,6 +254,7 @@ export async function createExampleServer(
     close: async () => {
       for (const r of runtimes) r.intune?.close();
       await new Promise<void>((r) => server.close(() => r()));
+      await threads?.close();
     },
     reload: async () => {
       const out: string[] = [];

@@ -38,6 +38,8 @@ export interface Settings {
   readonly workers: number;
   /** SUCCESS replies kept per profile for retransmissions; 0: none. */
   readonly replyCacheEntries: number;
+  /** Worker threads for RSA unwraps (0: on the event loop). */
+  readonly unwrapThreads: number;
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -172,6 +174,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
   if (adminToken !== undefined && adminToken.length < 16) throw new ExampleConfigError('SCEP_ADMIN_TOKEN must be at least 16 characters');
   const workers = env['SCEP_WORKERS'] ? int(env['SCEP_WORKERS'], 'SCEP_WORKERS', 1, 64) : 1;
   const replyCacheEntries = env['SCEP_REPLY_CACHE'] ? int(env['SCEP_REPLY_CACHE'], 'SCEP_REPLY_CACHE', 0, 1_000_000) : 10_000;
+  const unwrapThreads = env['SCEP_UNWRAP_THREADS'] ? int(env['SCEP_UNWRAP_THREADS'], 'SCEP_UNWRAP_THREADS', 0, 16) : 1;
 
   let profiles: ProfileSettings[];
   let defaultProfile: string | undefined = 'default';
@@ -222,6 +225,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
     defaultProfile,
     workers,
     replyCacheEntries,
+    unwrapThreads,
     env,
   };
 }
