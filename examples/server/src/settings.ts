@@ -3,7 +3,6 @@
  * ExampleConfigError with one clear line; unknown JSON keys are errors too (they are usually typos).
  */
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { CIPHERS, DIGESTS, type CipherName, type DigestName, type LegacyAlgorithm, type LegacyPolicy } from '@scep/wire';
 import { ExampleConfigError } from './errors.js';
@@ -153,7 +152,7 @@ function profileFrom(name: string, raw: unknown, base: { dataDir: string; challe
   };
 }
 
-export function readSettings(env: Readonly<Record<string, string | undefined>>, o: { readonly cwd: string; readonly randomToken: () => string; readonly cores?: number }): Settings {
+export function readSettings(env: Readonly<Record<string, string | undefined>>, o: { readonly cwd: string; readonly randomToken: () => string }): Settings {
   const host = env['HOST'] || '127.0.0.1';
   const port = env['PORT'] === undefined || env['PORT'] === '' ? 8080 : int(env['PORT'], 'PORT', 0, 65535);
   const path = env['SCEP_PATH'] || '/scep';
@@ -175,10 +174,9 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
   if (adminToken !== undefined && adminToken.length < 16) throw new ExampleConfigError('SCEP_ADMIN_TOKEN must be at least 16 characters');
   const workers = env['SCEP_WORKERS'] ? int(env['SCEP_WORKERS'], 'SCEP_WORKERS', 1, 64) : 1;
   const replyCacheEntries = env['SCEP_REPLY_CACHE'] ? int(env['SCEP_REPLY_CACHE'], 'SCEP_REPLY_CACHE', 0, 1_000_000) : 10_000;
-  // A thread only pays where a core is left over: with a worker per core it competes with them
-  // (docs/benchmarks.md, proposal 2).
-  const cores = o.cores ?? availableParallelism();
-  const unwrapThreads = env['SCEP_UNWRAP_THREADS'] ? int(env['SCEP_UNWRAP_THREADS'], 'SCEP_UNWRAP_THREADS', 0, 16) : workers < cores ? 1 : 0;
+  // Off by default: on the 2-core benchmark machine a thread helped at concurrency 8 (throughput,
+  // p99) but cost latency at 1-2 and grew RSS (docs/benchmarks.md, proposal 2).
+  const unwrapThreads = env['SCEP_UNWRAP_THREADS'] ? int(env['SCEP_UNWRAP_THREADS'], 'SCEP_UNWRAP_THREADS', 0, 16) : 0;
 
   let profiles: ProfileSettings[];
   let defaultProfile: string | undefined = 'default';

@@ -113,9 +113,9 @@ describe('later starts', () => {
     }
   });
   it('a retransmitted request gets the first reply (SCEP_REPLY_CACHE entries, default 10000); 0 enrolls it again', async () => {
-    // The second server also unwraps on its event loop (SCEP_UNWRAP_THREADS=0; every other test uses the default thread).
+    // The second server also unwraps on a worker thread (SCEP_UNWRAP_THREADS=1; the other tests use the default, none).
     for (const [value, same] of [[undefined, true], ['0', false]] as const) {
-      const r = await start({ SCEP_DATA_DIR: join(tmp, 'reply-cache'), SCEP_CHALLENGE: 'retry-pass', ...(value === undefined ? {} : { SCEP_REPLY_CACHE: value, SCEP_UNWRAP_THREADS: '0' }) });
+      const r = await start({ SCEP_DATA_DIR: join(tmp, 'reply-cache'), SCEP_CHALLENGE: 'retry-pass', ...(value === undefined ? {} : { SCEP_REPLY_CACHE: value, SCEP_UNWRAP_THREADS: '1' }) });
       try {
         const p = await prepare(r, 'retry-pass', 'retry-device');
         const first = await p.send();
