@@ -81,7 +81,7 @@ export class SharedState {
     for (const p of settings.profiles) {
       this.challenge.set(p.name, new InMemoryChallengeStore());
       this.pending.set(p.name, new InMemoryPendingStore());
-      this.reply.set(p.name, new InMemoryReplyCache({ maxEntries: Math.max(1, settings.replyCacheEntries) }));
+      if (settings.replyCacheEntries > 0) this.reply.set(p.name, new InMemoryReplyCache({ maxEntries: settings.replyCacheEntries }));
       if (p.intune) {
         this.replay.set(p.name, new ReplayCache());
         const limit = (p.intune as { rateLimit?: unknown }).rateLimit;

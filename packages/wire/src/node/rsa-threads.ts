@@ -35,11 +35,12 @@ interface Lane {
   readonly jobs: Map<number, Job>;
 }
 
+const view = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
 /** Raw RSA on this thread; `undefined` when OpenSSL refuses the input (e.g. not below the modulus). */
 export function rawDecrypt(key: KeyObject, data: Uint8Array): Uint8Array | undefined {
   try {
-    const b = privateDecrypt({ key, padding: constants.RSA_NO_PADDING }, data);
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    return view(privateDecrypt({ key, padding: constants.RSA_NO_PADDING }, data));
   } catch {
     return undefined;
   }
@@ -103,10 +104,7 @@ export class RsaThreadPool {
     let best = -1;
     for (let i = 0; i < this.#lanes.length; i++) {
       const l = this.#lanes[i];
-      if (l === undefined) {
-        const lane = this.#start(i);
-        return lane;
-      }
+      if (l === undefined) return this.#start(i);
       if (best < 0 || l.jobs.size < (this.#lanes[best] as Lane).jobs.size) best = i;
     }
     return this.#lanes[best] as Lane;
@@ -121,7 +119,7 @@ export class RsaThreadPool {
       if (!job) return;
       lane.jobs.delete(m.id);
       if (lane.jobs.size === 0) worker.unref();
-      job.resolve(m.out === null ? undefined : new Uint8Array(m.out.buffer, m.out.byteOffset, m.out.byteLength));
+      job.resolve(m.out === null ? undefined : view(m.out));
     });
     const fail = (): void => {
       if (this.#lanes[i] === lane) this.#lanes[i] = undefined; // the next job starts a new thread

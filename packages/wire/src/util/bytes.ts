@@ -4,8 +4,8 @@ const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(
 
 /**
  * Lower-case hex. Joined, not built with `+=`: V8 keeps a `+=` result as a tree of string pieces
- * until something flattens it, and hex strings are kept as map keys (the reply cache held ~1.8 kB
- * of pieces per 64-character key).
+ * until something flattens it, and hex strings are kept as map keys (each 64-character reply-cache
+ * key held 1.4 kB more than a flat string; docs/benchmarks.md, memory).
  */
 export function toHex(b: Uint8Array): string {
   const parts = new Array<string>(b.length);

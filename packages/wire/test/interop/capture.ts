@@ -21,7 +21,8 @@ import { HAVE, runPeer } from './peers.js';
 
 const CAPS = ['AES', 'DES3', 'POSTPKIOperation', 'Renewal', 'SHA-1', 'SHA-256', 'SHA-384', 'SHA-512', 'SCEPStandard'];
 
-interface CaptureEntry {
+/** One row of fixtures/wire/captured/manifest.json (read back by fixtures/test/wire-captured.test.ts). */
+export interface CaptureEntry {
   readonly file: string;
   readonly client: string;
   readonly messageType: string;
