@@ -41,7 +41,8 @@ export interface PreparedProfile {
   readonly caCert: CaCertResponse;
   readonly nextCaChain: readonly Certificate[] | undefined;
   readonly capabilities: readonly string[];
-  readonly caps: string;
+  /** The GetCACaps body (UTF-8). */
+  readonly capsBytes: Uint8Array;
   readonly legacy: LegacyPolicy | undefined;
   readonly pendingStore: PendingStore;
   readonly replyCache: ReplyCache | undefined;
@@ -145,7 +146,7 @@ export function prepareProfile(name: string, p: ProfileConfig, warnings: string[
     caCert: buildCaCertResponse(getCaCert, { forceChain: p.caCertAsChain ?? false }),
     nextCaChain,
     capabilities,
-    caps: buildCaCaps(capabilities),
+    capsBytes: new TextEncoder().encode(buildCaCaps(capabilities)),
     legacy: p.legacy,
     pendingStore: p.pendingStore ?? new InMemoryPendingStore(),
     replyCache: p.replyCache === false ? undefined : (p.replyCache ?? new InMemoryReplyCache()),

@@ -25,11 +25,17 @@ import { ScepMetrics } from './metrics.js';
 import type { PendingEntry } from './pending.js';
 import { processPkiMessage, type Outcome } from './pki-operation.js';
 import { acceptablePostType, CT_PKI, CT_TEXT, decodeGetMessage, errorResponse, HttpError, readBody, route } from './transport.js';
-import type { IssueResult, RequestContext, ScepEvent, ScepServerConfig } from './types.js';
+import type { IssueResult, RequestContext, ScepEvent, ScepHttpRequest, ScepHttpResponse, ScepServerConfig } from './types.js';
 import { verifyChain } from './chain.js';
 
 export interface ScepHandler {
   (request: Request, context?: RequestContext): Promise<Response>;
+  /**
+   * The same handler without the Fetch API: for adapters that have already read the (bounded) body
+   * into memory and write the reply bytes themselves (the node:http, Express and Fastify adapters).
+   * It skips the Request, Headers, Response and web-stream objects per request.
+   */
+  serve(request: ScepHttpRequest, context?: RequestContext): Promise<ScepHttpResponse>;
   /** Counters fed by every event; `metrics.toPrometheus()` for a /metrics endpoint. */
   readonly metrics: ScepMetrics;
   readonly profiles: readonly string[];
@@ -75,7 +81,7 @@ export function createScepHandler(config: ScepServerConfig): ScepHandler {
   };
   const env = { config, crypto: config.crypto, now, emit, internal, maxMessageSize: config.maxMessageSize };
 
-  const failureReply = async (p: PreparedProfile, fields: { transactionId: string; senderNonce: Uint8Array; digest?: DigestName }, failInfo: FailInfo): Promise<Response> => {
+  const failureReply = async (p: PreparedProfile, fields: { transactionId: string; senderNonce: Uint8Array; digest?: DigestName }, failInfo: FailInfo): Promise<ScepHttpResponse> => {
     const body = await buildCertRep({
       request: { transactionId: fields.transactionId, senderNonce: fields.senderNonce },
       result: { status: 'FAILURE', failInfo },
@@ -88,7 +94,7 @@ export function createScepHandler(config: ScepServerConfig): ScepHandler {
     return pkiResponse(body);
   };
 
-  async function pkiOperation(p: PreparedProfile, der: Uint8Array, ctx: RequestContext): Promise<Response> {
+  async function pkiOperation(p: PreparedProfile, der: Uint8Array, ctx: RequestContext): Promise<ScepHttpResponse> {
     if (p.mtlsTrust) {
       const verdict = await checkMtls(p, ctx);
       if (verdict) {
@@ -156,11 +162,16 @@ export function createScepHandler(config: ScepServerConfig): ScepHandler {
     }
   }
 
-  async function dispatch(request: Request, ctx: RequestContext): Promise<Response> {
+  async function dispatch(request: Incoming, ctx: RequestContext): Promise<ScepHttpResponse> {
     let profileName: string | undefined;
     let operation: string | undefined;
     try {
-      const url = new URL(request.url);
+      let url: URL;
+      try {
+        url = new URL(request.url, 'http://localhost');
+      } catch {
+        throw new HttpError(400, 'bad request URL');
+      }
       const r = route(url, base, names, defaultProfile);
       profileName = r.profile;
       operation = r.operation;
@@ -171,11 +182,11 @@ export function createScepHandler(config: ScepServerConfig): ScepHandler {
         case 'GetCACaps':
           if (!isGet) throw new HttpError(405, 'GetCACaps needs GET');
           emit({ type: 'served', profile: p.name, operation: 'GetCACaps' });
-          return new Response(p.caps, { status: 200, headers: { 'content-type': CT_TEXT } });
+          return reply(200, CT_TEXT, p.capsBytes);
         case 'GetCACert':
           if (!isGet) throw new HttpError(405, 'GetCACert needs GET');
           emit({ type: 'served', profile: p.name, operation: 'GetCACert' });
-          return new Response(p.caCert.body, { status: 200, headers: { 'content-type': p.caCert.contentType } });
+          return reply(200, p.caCert.contentType, p.caCert.body);
         case 'GetNextCACert': {
           if (!isGet) throw new HttpError(405, 'GetNextCACert needs GET');
           if (!p.nextCaChain) throw new HttpError(404, 'no next CA configured');
@@ -186,19 +197,19 @@ export function createScepHandler(config: ScepServerConfig): ScepHandler {
             body.catch(() => nextCaCache.delete(p.name));
           }
           emit({ type: 'served', profile: p.name, operation: 'GetNextCACert' });
-          return new Response(await body, { status: 200, headers: { 'content-type': CONTENT_TYPE_NEXT_CA_CERT } });
+          return reply(200, CONTENT_TYPE_NEXT_CA_CERT, await body);
         }
         case 'PKIOperation': {
           let der: Uint8Array | undefined;
           if (isGet) {
-            const raw = new URL(request.url).searchParams.get('message');
+            const raw = url.searchParams.get('message');
             if (raw === null) throw new HttpError(400, 'missing message');
             if (raw.length > (maxBody * 4) / 3 + 16) throw new HttpError(413, 'message too large');
             der = decodeGetMessage(raw);
             if (!der) throw new HttpError(400, 'message is not base64');
           } else if (method === 'POST') {
-            if (!acceptablePostType(request.headers.get('content-type'))) throw new HttpError(415, 'unsupported content type');
-            der = await readBody(request, maxBody);
+            if (!acceptablePostType(request.contentType)) throw new HttpError(415, 'unsupported content type');
+            der = await request.body();
             if (der.length === 0) throw new HttpError(400, 'empty body');
           } else throw new HttpError(405, 'PKIOperation needs GET or POST');
           return await pkiOperation(p, der, ctx);
@@ -217,7 +228,25 @@ export function createScepHandler(config: ScepServerConfig): ScepHandler {
     }
   }
 
-  const handler = ((request: Request, context?: RequestContext) => dispatch(request, context ?? {})) as ScepHandler;
+  const handler = (async (request: Request, context?: RequestContext) => {
+    const r = await dispatch({ method: request.method, url: request.url, contentType: request.headers.get('content-type'), body: () => readBody(request, maxBody) }, context ?? {});
+    return new Response(r.body, { status: r.status, headers: r.headers });
+  }) as ScepHandler;
+  const serve = (request: ScepHttpRequest, context?: RequestContext): Promise<ScepHttpResponse> => {
+    const body = request.body ?? EMPTY;
+    return dispatch(
+      {
+        method: request.method,
+        url: request.url,
+        contentType: request.contentType ?? null,
+        body: async () => {
+          if (body.length > maxBody) throw new HttpError(413, 'body too large');
+          return body;
+        },
+      },
+      context ?? {},
+    );
+  };
   const approve = async (profile: string, tx: string): Promise<IssueResult | undefined> => {
     const p = profiles.get(profile);
     if (!p) return undefined;
@@ -232,6 +261,7 @@ export function createScepHandler(config: ScepServerConfig): ScepHandler {
     return result;
   };
   Object.defineProperties(handler, {
+    serve: { value: serve },
     metrics: { value: metrics },
     profiles: { value: [...names] },
     warnings: { value: warnings },
@@ -266,7 +296,21 @@ export function handleScep(request: Request, config: ScepServerConfig, context?:
   return h(request, context);
 }
 
-function pkiResponse(body: Uint8Array): Response {
-  return new Response(body, { status: 200, headers: { 'content-type': CT_PKI } });
+/** What dispatch needs of a request, from either form. `body` is read only for a PKIOperation POST. */
+interface Incoming {
+  readonly method: string;
+  readonly url: string;
+  readonly contentType: string | null;
+  readonly body: () => Promise<Uint8Array>;
+}
+
+const EMPTY = new Uint8Array(0);
+
+function reply(status: number, contentType: string, body: Uint8Array): ScepHttpResponse {
+  return { status, headers: { 'content-type': contentType }, body };
+}
+
+function pkiResponse(body: Uint8Array): ScepHttpResponse {
+  return reply(200, CT_PKI, body);
 }
 

@@ -4,6 +4,7 @@
  * never carry internal detail.
  */
 import { fromBase64 } from '@scep/wire';
+import type { ScepHttpResponse } from './types.js';
 
 export const CT_TEXT = 'text/plain; charset=utf-8';
 export const CT_PKI = 'application/x-pki-message';
@@ -26,8 +27,10 @@ export const STATUS_TEXT: Readonly<Record<number, string>> = {
   500: 'Internal Server Error',
 };
 
-export function errorResponse(e: HttpError, extraHeaders: Record<string, string> = {}): Response {
-  return new Response(`${STATUS_TEXT[e.status] ?? 'Error'}\n`, { status: e.status, headers: { 'content-type': CT_TEXT, ...extraHeaders } });
+const utf8 = new TextEncoder();
+
+export function errorResponse(e: HttpError, extraHeaders: Record<string, string> = {}): ScepHttpResponse {
+  return { status: e.status, headers: { 'content-type': CT_TEXT, ...extraHeaders }, body: utf8.encode(`${STATUS_TEXT[e.status] ?? 'Error'}\n`) };
 }
 
 /**

@@ -17,6 +17,27 @@ import type { PendingStore } from './pending.js';
 import type { ReplyCache } from './reply-cache.js';
 
 /** What an adapter knows about the connection, beyond the Request itself. */
+/** A request for `ScepHandler.serve`: the parts of HTTP the handler reads, body already in memory. */
+export interface ScepHttpRequest {
+  readonly method: string;
+  /** The request target: an absolute URL, or path and query (`/scep?operation=GetCACaps`). */
+  readonly url: string;
+  /** The Content-Type header, if there was one. */
+  readonly contentType?: string | null;
+  /**
+   * The body, read by the adapter. Read at most `maxBodySize + 1` bytes: a longer body is answered
+   * with 413 without being looked at.
+   */
+  readonly body?: Uint8Array;
+}
+
+/** The reply of `ScepHandler.serve`; write `body` as it is (set Content-Length to its length). */
+export interface ScepHttpResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Uint8Array;
+}
+
 export interface RequestContext {
   /** The TLS client certificate chain (DER, leaf first), when the adapter terminates mTLS. */
   readonly clientCertificates?: readonly Uint8Array[];

@@ -74,6 +74,38 @@ exercise('node:http (createScepServer)', async () => {
   return { url: await listen(s), stop: () => close(s) };
 });
 
+/** The handler as a plain Fetch function (no `serve`): the adapters build a Request and read the Response. */
+const fetchOnly = (request: Request): Promise<Response> => h(request);
+
+exercise('node:http, a Fetch-only handler', async () => {
+  const s = createScepServer(fetchOnly);
+  return { url: await listen(s), stop: () => close(s) };
+});
+
+exercise('Express 5 behind express.raw() (the body arrives as a Buffer)', async () => {
+  const app = express();
+  app.use(express.raw({ type: () => true, limit: '1mb' }));
+  app.use(scepExpress(h));
+  const s = app.listen(0, '127.0.0.1') as unknown as Server;
+  await new Promise((r) => s.once('listening', r));
+  return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, stop: () => close(s) };
+});
+
+exercise('Express 5, a Fetch-only handler', async () => {
+  const app = express();
+  app.use(scepExpress(fetchOnly));
+  const s = app.listen(0, '127.0.0.1') as unknown as Server;
+  await new Promise((r) => s.once('listening', r));
+  return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, stop: () => close(s) };
+});
+
+exercise('Fastify 5, a Fetch-only handler', async () => {
+  const app = Fastify();
+  await app.register(scepFastify(fetchOnly));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, stop: () => app.close() };
+});
+
 exercise('Express 5', async () => {
   const app = express();
   app.get('/health', (_q, r) => {

@@ -178,6 +178,42 @@ describe('PKIOperation transport', () => {
   });
 });
 
+describe('serve: the handler on plain bytes', () => {
+  it('enrolls from a path-only target and the body bytes; a retransmission through the Fetch form gets the same reply', async () => {
+    const { h } = handler();
+    const req = await clientRequest({ device, recipients: [caCert], challenge: 's3cret', cn: 'device-1' });
+    const r = await h.serve({ method: 'POST', url: '/scep?operation=PKIOperation', contentType: 'application/x-pki-message', body: req.der });
+    expect(r.status).toBe(200);
+    expect(r.headers).toEqual({ 'content-type': 'application/x-pki-message' });
+    const m = await parsePkiMessage(r.body, { crypto });
+    expect(m.pkiStatus).toBe('SUCCESS');
+    const again = await h(post('/scep', req.der));
+    expect(new Uint8Array(await again.arrayBuffer())).toEqual(r.body);
+  });
+  it('GetCACaps and GetCACert: the same bytes as the Fetch form; an absolute URL works too', async () => {
+    const { h } = handler();
+    for (const op of ['GetCACaps', 'GetCACert']) {
+      const web = await h(get(`/scep?operation=${op}`));
+      const plain = await h.serve({ method: 'GET', url: `${BASE}/scep?operation=${op}` });
+      expect(plain.status).toBe(200);
+      expect(plain.headers['content-type']).toBe(web.headers.get('content-type'));
+      expect(plain.body).toEqual(new Uint8Array(await web.arrayBuffer()));
+    }
+  });
+  it('a body over maxBodySize is 413, an empty one 400, another content type 415, a request target that is no URL 400', async () => {
+    const { h } = handler({ maxBodySize: 1000 });
+    const pki = (body: Uint8Array, contentType: string | null = 'application/x-pki-message') => h.serve({ method: 'POST', url: '/scep?operation=PKIOperation', contentType, body });
+    expect((await pki(new Uint8Array(1001))).status).toBe(413);
+    expect((await pki(new Uint8Array(1000))).status).toBe(400);
+    expect((await pki(new Uint8Array(0))).status).toBe(400);
+    expect((await h.serve({ method: 'POST', url: '/scep?operation=PKIOperation' })).status).toBe(400);
+    expect((await pki(new Uint8Array(10), 'text/html')).status).toBe(415);
+    const bad = await h.serve({ method: 'GET', url: 'http://[::1/scep?operation=GetCACaps' });
+    expect(bad.status).toBe(400);
+    expect(new TextDecoder().decode(bad.body)).toBe('Bad Request\n');
+  });
+});
+
 describe('FAILURE CertReps carry failInfo and a generic failInfoText', () => {
   it('wrong challenge → badRequest', async () => {
     const { h, events } = handler();

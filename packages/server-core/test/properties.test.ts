@@ -67,6 +67,32 @@ describe('handler robustness', () => {
       { numRuns: 300 },
     );
   });
+  it('serve (plain bytes) answers exactly as the Fetch form does', async () => {
+    const text = new TextDecoder();
+    await fc.assert(
+      fc.asyncProperty(
+        path,
+        operation,
+        fc.constantFrom('POST', 'GET', 'HEAD', 'PUT', 'DELETE'),
+        fc.option(fc.constantFrom('application/x-pki-message', 'application/octet-stream', 'text/html', 'application/json; charset=utf-8', '')),
+        fc.oneof(fc.uint8Array({ maxLength: 600 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }).map((e) => mutate(valid, e)), fc.constant(new Uint8Array(70 * 1024))),
+        async (p, op, method, ct, body) => {
+          const target = `${p}?${new URLSearchParams([['operation', op]])}`;
+          const withBody = method !== 'GET' && method !== 'HEAD';
+          const headers: Record<string, string> = ct === null ? {} : { 'content-type': ct };
+          const web = await h(new Request(`${BASE}${target}`, { method, headers, ...(withBody ? { body } : {}) }));
+          const plain = await h.serve({ method, url: target, contentType: ct, ...(withBody ? { body } : {}) });
+          expect(plain.status).toBe(web.status);
+          expect(plain.headers['content-type']).toBe(web.headers.get('content-type'));
+          const webBody = new Uint8Array(await web.arrayBuffer());
+          // CertReps carry a fresh senderNonce; every other reply is the same bytes.
+          if (plain.headers['content-type']?.startsWith('text/')) expect(text.decode(plain.body)).toBe(text.decode(webBody));
+          else expect(plain.body.length).toBeGreaterThan(0);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
   it('no internal error reached onError as an unexpected (non-SCEP) failure', () => {
     const unexpected = errors.filter((e) => !(e instanceof Error && 'code' in e));
     expect(unexpected).toEqual([]);

@@ -1,11 +1,10 @@
 /**
  * `@scep/server-core/express`: mount a SCEP handler in Express 4/5 — `app.use(scepExpress(handler))`.
  * Requests outside the handler's base path fall through to `next()`. If a body parser already read
- * the body (e.g. express.raw()), that Buffer is used; otherwise the body is streamed.
+ * the body (e.g. express.raw()), that Buffer is used; otherwise the body is read here, bounded.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { peerCertificateChain, toRequest, writeResponse, type FetchHandler, type NodeAdapterOptions } from './node.js';
-import type { RequestContext } from '../types.js';
+import { dispatchNode, nodeContext, readNodeBody, type FetchHandler, type NodeAdapterOptions } from './node.js';
 
 type Next = (err?: unknown) => void;
 interface ExpressLikeRequest extends IncomingMessage {
@@ -21,6 +20,7 @@ export interface ExpressAdapterOptions extends NodeAdapterOptions {
 export function scepExpress(handler: FetchHandler, options: ExpressAdapterOptions = {}): (req: ExpressLikeRequest, res: ServerResponse, next: Next) => void {
   const base = (options.path ?? '/scep').replace(/\/+$/, '');
   const origin = options.origin ?? 'http://localhost';
+  const limit = options.maxBufferedBody ?? 1024 * 1024 + 1;
   return (req, res, next) => {
     const full = req.originalUrl ?? req.url ?? '/';
     const pathname = full.split('?')[0] ?? '';
@@ -28,15 +28,26 @@ export function scepExpress(handler: FetchHandler, options: ExpressAdapterOption
       next();
       return;
     }
-    // Express rewrites req.url under a mount path; the handler routes on the full path.
-    const original = req.url;
-    req.url = full;
-    const request = toRequest(req, origin, Buffer.isBuffer(req.body) ? new Uint8Array(req.body) : undefined);
-    req.url = original;
-    const context: RequestContext = {
-      ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}),
-      ...(options.clientCertificates !== false ? { clientCertificates: peerCertificateChain(req.socket) } : {}),
-    };
-    handler(request, context).then((r) => writeResponse(res, r), next);
+    const context = nodeContext(req, options.clientCertificates !== false);
+    const method = req.method ?? 'GET';
+    const parsed = req.body;
+    const body: Promise<Uint8Array | undefined> =
+      method === 'GET' || method === 'HEAD'
+        ? Promise.resolve(undefined)
+        : Buffer.isBuffer(parsed)
+          ? Promise.resolve(new Uint8Array(parsed.buffer, parsed.byteOffset, parsed.byteLength))
+          : req.readableEnded
+            ? Promise.resolve(new Uint8Array(0)) // another body parser consumed it
+            : readNodeBody(req, limit);
+    body
+      .then((b) => {
+        // Express rewrites req.url under a mount path; the handler routes on the full path.
+        const original = req.url;
+        req.url = full;
+        const done = dispatchNode(handler, req, res, origin, b, context);
+        req.url = original;
+        return done;
+      })
+      .catch(next);
   };
 }

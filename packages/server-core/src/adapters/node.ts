@@ -1,14 +1,20 @@
 /**
  * `@scep/server-core/node`: the node:http(s) adapter. It translates IncomingMessage → Request and
  * Response → ServerResponse, and passes the TLS client certificate chain when there is one; nothing
- * else. The handler enforces the body cap (the body is streamed, not buffered here).
+ * else. The body is read here up to a bound; the handler enforces its own, smaller cap.
  */
 import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { TLSSocket, PeerCertificate, DetailedPeerCertificate } from 'node:tls';
-import type { RequestContext } from '../types.js';
+import type { RequestContext, ScepHttpRequest, ScepHttpResponse } from '../types.js';
 
-export type FetchHandler = (request: Request, context?: RequestContext) => Promise<Response>;
+/**
+ * A Fetch-style handler. A ScepHandler also has `serve`, the same handler on plain bytes: the
+ * adapters below use it when it is there and skip the Fetch API objects per request.
+ */
+export type FetchHandler = ((request: Request, context?: RequestContext) => Promise<Response>) & {
+  readonly serve?: (request: ScepHttpRequest, context?: RequestContext) => Promise<ScepHttpResponse>;
+};
 
 export interface NodeAdapterOptions {
   /** Origin used to build Request URLs when the Host header is missing (default http://localhost). */
@@ -112,25 +118,46 @@ export async function writeResponse(res: ServerResponse, response: Response): Pr
   res.end(body);
 }
 
+/** Writes a `serve` reply (its headers, Content-Length, the body bytes). */
+export function writeServed(res: ServerResponse, r: ScepHttpResponse): void {
+  res.writeHead(r.status, { ...r.headers, 'content-length': String(r.body.length) });
+  res.end(r.body);
+}
+
+/** The RequestContext of a node:http request: the peer address and, over mTLS, the client chain. */
+export function nodeContext(req: IncomingMessage, clientCertificates: boolean): RequestContext {
+  return {
+    ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}),
+    ...(clientCertificates ? { clientCertificates: peerCertificateChain(req.socket) } : {}),
+  };
+}
+
+/**
+ * Hands a request whose body is already in memory to the handler and writes the reply: through
+ * `serve` when the handler has it, else through a Request and a Response.
+ */
+export async function dispatchNode(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, origin: string, body: Uint8Array | undefined, context: RequestContext): Promise<void> {
+  if (handler.serve) {
+    const ct = req.headers['content-type'];
+    writeServed(res, await handler.serve({ method: req.method ?? 'GET', url: req.url ?? '/', contentType: ct ?? null, ...(body ? { body } : {}) }, context));
+  } else await writeResponse(res, await handler(toRequest(req, origin, body), context));
+}
+
+function internalError(res: ServerResponse): void {
+  if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end('Internal Server Error\n');
+}
+
 /** A node:http request listener around a SCEP handler. */
 export function toNodeListener(handler: FetchHandler, options: NodeAdapterOptions = {}): RequestListener {
   const origin = options.origin ?? 'http://localhost';
   const withCerts = options.clientCertificates !== false;
   const limit = options.maxBufferedBody ?? 1024 * 1024 + 1;
   return (req, res) => {
-    const context: RequestContext = {
-      ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}),
-      ...(withCerts ? { clientCertificates: peerCertificateChain(req.socket) } : {}),
-    };
+    const context = nodeContext(req, withCerts);
     const method = req.method ?? 'GET';
     const body = method === 'GET' || method === 'HEAD' ? Promise.resolve(undefined) : readNodeBody(req, limit);
-    body
-      .then((b) => handler(toRequest(req, origin, b), context))
-      .then((response) => writeResponse(res, response))
-      .catch(() => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end('Internal Server Error\n');
-      });
+    body.then((b) => dispatchNode(handler, req, res, origin, b, context)).catch(() => internalError(res));
   };
 }
 
