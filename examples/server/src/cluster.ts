@@ -2,8 +2,8 @@
  * SCEP_WORKERS=N: N node:cluster workers share the listening socket; the state that must be shared
  * to stay correct lives in the primary and is reached over IPC: one-time challenges (minted on one
  * worker, used on another, never twice), pending transactions (approved on one, polled on another),
- * SUCCESS replies kept for retransmissions,
- * Intune replay nonces and rate-limit slots (atomic across workers); counters are kept per worker
+ * SUCCESS replies kept for retransmissions (each worker also mirrors which keys are cached, so a
+ * request that is not a retransmission costs no round trip), Intune replay nonces and rate-limit slots (atomic across workers); counters are kept per worker
  * and gathered when read. Each store
  * operation is one message; the primary runs them one at a time, which is what makes them atomic.
  */
@@ -52,6 +52,13 @@ interface MetricsReply {
   readonly id: number;
   readonly dump: ReturnType<ScepMetrics['dump']>;
 }
+/** The primary tells the other workers that a reply was cached under `key`. */
+interface ReplyKeyMessage {
+  readonly t: 'scep-reply-key';
+  readonly profile: string;
+  readonly key: string;
+  readonly expiresAt: number;
+}
 export interface ReadyMessage {
   readonly t: 'scep-ready';
   readonly url: string;
@@ -60,7 +67,7 @@ export interface ReadyMessage {
 const METHODS: Readonly<Record<Target, readonly string[]>> = {
   challenge: ['mint', 'consume'],
   pending: ['put', 'get', 'resolve', 'delete', 'list'],
-  reply: ['get', 'put'],
+  reply: ['get', 'put', 'liveKeys'],
   replay: ['checkAndInsert'],
   rate: ['consume'],
   metrics: ['toPrometheus', 'snapshot'],
@@ -153,11 +160,21 @@ export class SharedState {
         if (!g) return;
         g.dumps.push(msg.dump ?? []);
         if (--g.left <= 0) g.done(g.dumps.reduce((acc, d) => acc.merge(d), new ScepMetrics()));
-      } else if (msg.t === 'scep-rpc')
-        void this.handle(msg as RpcRequest).then((reply) => {
+      } else if (msg.t === 'scep-rpc') {
+        const rpc = msg as RpcRequest;
+        void this.handle(rpc).then((reply) => {
           if (worker.isConnected()) worker.send(reply);
+          if (reply.ok && rpc.target === 'reply' && rpc.method === 'put') this.announce(worker, rpc);
         });
+      }
     });
+  }
+
+  /** Tells every other worker the key of a reply just cached (the sender knows it already). */
+  private announce(from: object, put: RpcRequest): void {
+    const [key, , expiresAt] = put.args as [string, unknown, Date];
+    const m: ReplyKeyMessage = { t: 'scep-reply-key', profile: put.profile, key, expiresAt: new Date(expiresAt).getTime() };
+    for (const w of this.workers) if (w !== from && w.isConnected()) w.send(m);
   }
 }
 
@@ -169,8 +186,15 @@ export class IpcClient {
   /** The worker's own counters, sent to the primary when it gathers them. */
   metrics: ScepMetrics | undefined;
 
+  private readonly cachedKeys = new Map<string, KeyMirror>();
+
   constructor() {
     process.on('message', (m: unknown) => {
+      const k = m as Partial<ReplyKeyMessage>;
+      if (k.t === 'scep-reply-key' && typeof k.profile === 'string' && typeof k.key === 'string' && typeof k.expiresAt === 'number') {
+        this.cachedKeys.get(k.profile)?.add(k.key, k.expiresAt);
+        return;
+      }
       const q = m as Partial<MetricsRequest>;
       if (q.t === 'scep-metrics-req' && typeof q.id === 'number') {
         const reply: MetricsReply = { t: 'scep-metrics-dump', id: q.id, dump: this.metrics?.dump() ?? [] };
@@ -213,11 +237,22 @@ export class IpcClient {
     };
   }
 
-  replyCache(profile: string): ReplyCache {
+  /**
+   * The primary's reply cache. Only a key this worker knows to be cached (its own puts and the
+   * primary's announcements of the others') is looked up over IPC; until the primary has sent the
+   * keys cached before this worker started, every lookup goes there.
+   */
+  replyCache(profile: string, maxEntries: number): ReplyCache {
+    const mirror = new KeyMirror(maxEntries);
+    this.cachedKeys.set(profile, mirror);
+    this.call<[string, number][]>('reply', profile, 'liveKeys', new Date())
+      .then((keys) => mirror.load(keys))
+      .catch(() => undefined); // stays cold: every lookup asks the primary
     return {
-      get: (key: string, now: Date) => this.call<Uint8Array | undefined>('reply', profile, 'get', key, now),
+      get: async (key: string, now: Date) => (mirror.mayHave(key, now.getTime()) ? this.call<Uint8Array | undefined>('reply', profile, 'get', key, now) : undefined),
       // Not awaited: the reply is already on its way to the client; a lost put only costs a retry.
       put: (key: string, reply: Uint8Array, expiresAt: Date) => {
+        mirror.add(key, expiresAt.getTime());
         this.call<void>('reply', profile, 'put', key, reply, expiresAt).catch(() => undefined);
         return Promise.resolve();
       },
@@ -236,6 +271,42 @@ export class IpcClient {
   }
   snapshot(): Promise<unknown> {
     return this.call<unknown>('metrics', '', 'snapshot');
+  }
+}
+
+/**
+ * Which keys the primary's reply cache holds, as far as this worker has heard: bounded and evicted
+ * oldest first like the cache itself. A key it has dropped only costs a retransmission a new
+ * enrollment; a key it still has after the primary dropped it costs one wasted round trip.
+ */
+export class KeyMirror {
+  private readonly keys = new Map<string, number>();
+  private warm = false;
+  constructor(private readonly maxEntries: number) {}
+  add(key: string, expiresAt: number): void {
+    this.keys.delete(key);
+    while (this.keys.size >= this.maxEntries) this.keys.delete(this.keys.keys().next().value as string);
+    this.keys.set(key, expiresAt);
+  }
+  /** Takes the primary's keys from before this worker started (its own since then stay newest). */
+  load(keys: readonly [string, number][]): void {
+    const since = [...this.keys];
+    this.keys.clear();
+    for (const [k, e] of [...keys, ...since]) this.add(k, e);
+    this.warm = true;
+  }
+  mayHave(key: string, now: number): boolean {
+    if (!this.warm) return true;
+    const e = this.keys.get(key);
+    if (e === undefined) return false;
+    if (e <= now) {
+      this.keys.delete(key);
+      return false;
+    }
+    return true;
+  }
+  get size(): number {
+    return this.keys.size;
   }
 }
 

@@ -42,7 +42,7 @@ export interface ProfileRuntime {
 export interface SharedStateAccess {
   challengeStore(profile: string): ChallengeStore;
   pendingStore(profile: string): PendingStore;
-  replyCache(profile: string): ReplyCache;
+  replyCache(profile: string, maxEntries: number): ReplyCache;
   intuneStores(profile: string): IntuneStores;
   /** Counters of all workers (each keeps its own; the primary gathers them when asked). */
   prometheus(): Promise<string>;
@@ -105,7 +105,7 @@ export async function createExampleServer(
       challenge: challengeFor(s, store, intune),
       issue: ca.issue,
       ...(o.shared ? { pendingStore: o.shared.pendingStore(s.name) } : {}),
-      replyCache: settings.replyCacheEntries === 0 ? false : (o.shared?.replyCache(s.name) ?? new InMemoryReplyCache({ maxEntries: settings.replyCacheEntries })),
+      replyCache: settings.replyCacheEntries === 0 ? false : (o.shared?.replyCache(s.name, settings.replyCacheEntries) ?? new InMemoryReplyCache({ maxEntries: settings.replyCacheEntries })),
       legacy: s.legacy,
       renewal: { enabled: s.renewal.enabled, graceMs: s.renewal.graceDays * 86_400_000, requireSameSubject: s.renewal.requireSameSubject, requireChallenge: s.renewal.requireChallenge },
       response: { cipher: s.response.cipher, digest: s.response.digest },
@@ -217,11 +217,13 @@ export async function createExampleServer(
     return json(res, 404, { error: 'not found' });
   }
 
+  // Under SCEP_WORKERS, every response says which worker answered (diagnostics).
+  const workerId = cluster.worker ? String(cluster.worker.id) : undefined;
   const server = createServer((req, res) => {
+    if (workerId) res.setHeader('x-scep-worker', workerId);
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/healthz') {
-      // Under SCEP_WORKERS, say which worker answered (diagnostics; the body stays "ok").
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', ...(cluster.worker ? { 'x-scep-worker': String(cluster.worker.id) } : {}) }).end('ok\n');
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('ok\n');
       return;
     }
     if (url.pathname === '/metrics' || url.pathname === '/admin' || url.pathname.startsWith('/admin/')) {

@@ -1,7 +1,7 @@
 /** SCEP_WORKERS=2: both workers serve, and the state that must be shared stays correct across them. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
-import { get } from 'node:http';
+import { get, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +63,23 @@ describe('SCEP_WORKERS=2', () => {
     const reps = await Promise.all(reqs.map((r) => post(d, r)));
     expect(reps.filter((r) => r.status === 'SUCCESS')).toHaveLength(1);
   });
+  it('a retransmission gets the first reply whichever worker it reaches, and issues nothing new', async () => {
+    const d = await device('w-4');
+    const req = await pkcsReq(d, 'w-4', 'workers-pass');
+    const first = await postOwnConnection(req.der);
+    expect((await readCertRep(first.body, { crypto, request: req, trusted: cas, recipient: { certificate: d.self, key: d.key } })).status).toBe('SUCCESS');
+    const before = await issued();
+    // A client resends after a timeout of seconds; give the primary's key announcement a moment.
+    await new Promise((r) => setTimeout(r, 300));
+    const workers = new Set<string>([first.worker]);
+    for (let i = 0; i < 30 && workers.size < 2; i++) {
+      const again = await postOwnConnection(req.der);
+      expect(again.body).toEqual(first.body);
+      workers.add(again.worker);
+    }
+    expect(workers.size).toBe(2);
+    expect(await issued()).toBe(before);
+  });
   it('counters add up across workers: /metrics shows every enrollment whichever worker served it', async () => {
     const d = await device('w-3');
     const before = await issued();
@@ -71,6 +88,19 @@ describe('SCEP_WORKERS=2', () => {
     expect(await issued()).toBe(before + 20);
   });
 });
+
+/** POSTs on a connection of its own (so either worker may take it); the reply and who sent it. */
+function postOwnConnection(der: Uint8Array): Promise<{ worker: string; body: Uint8Array }> {
+  return new Promise((resolve, reject) => {
+    const q = request(`${s.url}?operation=PKIOperation`, { method: 'POST', agent: false, headers: { 'content-type': 'application/x-pki-message', 'content-length': der.length } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ worker: String(res.headers['x-scep-worker'] ?? ''), body: new Uint8Array(Buffer.concat(chunks)) }));
+    });
+    q.on('error', reject);
+    q.end(der);
+  });
+}
 
 async function issued(): Promise<number> {
   const text = await (await fetch(`${s.origin}/metrics`, { headers: auth })).text();

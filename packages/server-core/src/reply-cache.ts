@@ -28,6 +28,16 @@ export class InMemoryReplyCache implements ReplyCache {
     }
     return e.reply;
   }
+  /**
+   * The keys of the live entries, oldest first, with when each expires (ms since the epoch): for a
+   * process that mirrors which requests are cached without holding the replies.
+   */
+  liveKeys(now: Date): [string, number][] {
+    const t = now.getTime();
+    const out: [string, number][] = [];
+    for (const [k, e] of this.entries) if (e.expiresAt > t) out.push([k, e.expiresAt]);
+    return out;
+  }
   async put(key: string, reply: Uint8Array, expiresAt: Date): Promise<void> {
     this.entries.delete(key);
     while (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);

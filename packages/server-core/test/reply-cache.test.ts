@@ -25,4 +25,17 @@ describe('InMemoryReplyCache', () => {
     expect(await c.get('c', at(0))).toBeDefined();
     expect(await c.get('d', at(0))).toBeDefined();
   });
+
+  it('liveKeys lists the live entries oldest first, with their expiry', async () => {
+    const c = new InMemoryReplyCache();
+    await c.put('x', bytes(1), at(500));
+    await c.put('y', bytes(2), at(2000));
+    await c.put('z', bytes(3), at(3000));
+    expect(c.liveKeys(at(0))).toEqual([
+      ['x', at(500).getTime()],
+      ['y', at(2000).getTime()],
+      ['z', at(3000).getTime()],
+    ]);
+    expect(c.liveKeys(at(1000)).map(([k]) => k)).toEqual(['y', 'z']);
+  });
 });
