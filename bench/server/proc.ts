@@ -31,10 +31,10 @@ interface Stat {
   readonly rssBytes: number;
 }
 
-function readStat(pid: number): Stat | undefined {
+function readStat(pid: number, path = `/proc/${pid}/stat`): Stat | undefined {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
@@ -55,7 +55,7 @@ function allPids(): number[] {
 /** The process and its descendants. */
 export function processTree(root: number): Stat[] {
   const stats = allPids()
-    .map(readStat)
+    .map((pid) => readStat(pid))
     .filter((s): s is Stat => s !== undefined);
   const kids = new Map<number, Stat[]>();
   for (const s of stats) kids.set(s.ppid, [...(kids.get(s.ppid) ?? []), s]);
@@ -81,11 +81,22 @@ export interface Usage {
   readonly nodeProcesses: number;
   /** CPU seconds of the root process alone (the cluster primary when there are workers). */
   readonly rootCpu: number;
+  /** CPU seconds of the root process's main thread (its JavaScript event loop). */
+  readonly rootMainThreadCpu: number;
 }
 
 export function treeUsage(root: number): Usage {
   const t = processTree(root);
-  return { cpu: t.reduce((a, s) => a + s.cpu, 0), sys: t.reduce((a, s) => a + s.sys, 0), rssBytes: t.reduce((a, s) => a + s.rssBytes, 0), processes: t.length, nodeProcesses: t.filter((s) => s.comm.startsWith('node')).length, rootCpu: t[0]?.cpu ?? 0 };
+  return {
+    cpu: t.reduce((a, s) => a + s.cpu, 0),
+    sys: t.reduce((a, s) => a + s.sys, 0),
+    rssBytes: t.reduce((a, s) => a + s.rssBytes, 0),
+    processes: t.length,
+    nodeProcesses: t.filter((s) => s.comm.startsWith('node')).length,
+    rootCpu: t[0]?.cpu ?? 0,
+    // The thread whose id is the pid is the process's first thread: node's event loop.
+    rootMainThreadCpu: readStat(root, `/proc/${root}/task/${root}/stat`)?.cpu ?? 0,
+  };
 }
 
 /** The pid of the `scepserver` process in this network namespace (with-scepserver.sh starts one). */

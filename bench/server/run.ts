@@ -150,6 +150,8 @@ interface LevelRow {
   readonly serverCores: number;
   /** The cluster primary's share of serverCores (NaN for one process). */
   readonly primaryCores: number;
+  /** Our one-process server: its main thread's share of serverCores (NaN otherwise). */
+  readonly mainThreadCores: number;
   readonly clientCores: number;
   /** Whole machine, and the part of it neither the server nor the load generator used. */
   readonly machineCores: number;
@@ -212,6 +214,7 @@ function rowFrom(server: string, m: Measured, verified: string, attempts: number
     sysShare: u1.cpu > u0.cpu ? (u1.sys - u0.sys) / (u1.cpu - u0.cpu) : NaN,
     serverCores: w > 0 ? (u1.cpu - u0.cpu) / w : NaN,
     primaryCores: u1.nodeProcesses > 1 && w > 0 ? (u1.rootCpu - u0.rootCpu) / w : NaN,
+    mainThreadCores: u1.nodeProcesses === 1 && w > 0 && u1.rootMainThreadCpu > 0 ? (u1.rootMainThreadCpu - u0.rootMainThreadCpu) / w : NaN,
     clientCores: w > 0 ? r.clientCpu / w : NaN,
     machineCores: m.machineCores,
     foreignCores: m.foreignCores,
@@ -319,7 +322,7 @@ async function benchServer(t: Target, name: string, pool: RequestPool, keys: Cli
     guess = Math.max(guess, row.enrollPerSec);
     log(
       `${name} c=${c}: ${fmt(row.enrollPerSec)} enroll/s, p50 ${fmt(row.p50Ms, 2)} ms, p99 ${fmt(row.p99Ms, 2)} ms, ${fmt(row.cpuMsPerEnroll, 2)} CPU ms/enroll (${fmt(100 * row.sysShare, 0)} % kernel), ` +
-        `server ${fmt(row.serverCores, 2)} + client ${fmt(row.clientCores, 2)} + other ${fmt(row.foreignCores, 2)} cores, failures ${row.failures}, verified ${row.verified}${row.note ? ` (${row.note})` : ''}`,
+        `server ${fmt(row.serverCores, 2)}${Number.isNaN(row.mainThreadCores) ? '' : ` (main thread ${fmt(row.mainThreadCores, 2)})`} + client ${fmt(row.clientCores, 2)} + other ${fmt(row.foreignCores, 2)} cores, failures ${row.failures}, verified ${row.verified}${row.note ? ` (${row.note})` : ''}`,
     );
   }
   return { server: name, rows, duplicateSerials: duplicates(serials).length, decodedSerials: serials.length, problems, requestsSent: served };
@@ -529,7 +532,7 @@ if (rows.length > 0) {
         fmt(r.p50Ms, 2),
         fmt(r.p99Ms, 2),
         fmt(r.cpuMsPerEnroll, 2),
-        `${fmt(r.serverCores, 2)}${Number.isNaN(r.primaryCores) ? '' : ` (primary ${fmt(r.primaryCores, 2)})`}`,
+        `${fmt(r.serverCores, 2)}${Number.isNaN(r.primaryCores) ? '' : ` (primary ${fmt(r.primaryCores, 2)})`}${Number.isNaN(r.mainThreadCores) ? '' : ` (main ${fmt(r.mainThreadCores, 2)})`}`,
         fmt(r.clientCores, 2),
         fmt(r.foreignCores, 2),
         String(r.failures),
