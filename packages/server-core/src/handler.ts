@@ -108,7 +108,7 @@ export function createScepHandler(config: ScepServerConfig): ScepHandler {
       const cached = await p.replyCache.get(cacheKey, now());
       if (cached) {
         emit({ type: 'served', profile: p.name, operation: 'Retransmission' });
-        return pkiResponse(cached);
+        return pkiResponse(cached.slice());
       }
     }
     let message: PkiMessage;
@@ -182,11 +182,11 @@ export function createScepHandler(config: ScepServerConfig): ScepHandler {
         case 'GetCACaps':
           if (!isGet) throw new HttpError(405, 'GetCACaps needs GET');
           emit({ type: 'served', profile: p.name, operation: 'GetCACaps' });
-          return reply(200, CT_TEXT, p.capsBytes);
+          return reply(200, CT_TEXT, p.capsBytes.slice());
         case 'GetCACert':
           if (!isGet) throw new HttpError(405, 'GetCACert needs GET');
           emit({ type: 'served', profile: p.name, operation: 'GetCACert' });
-          return reply(200, p.caCert.contentType, p.caCert.body);
+          return reply(200, p.caCert.contentType, p.caCert.body.slice());
         case 'GetNextCACert': {
           if (!isGet) throw new HttpError(405, 'GetNextCACert needs GET');
           if (!p.nextCaChain) throw new HttpError(404, 'no next CA configured');
@@ -197,7 +197,7 @@ export function createScepHandler(config: ScepServerConfig): ScepHandler {
             body.catch(() => nextCaCache.delete(p.name));
           }
           emit({ type: 'served', profile: p.name, operation: 'GetNextCACert' });
-          return reply(200, CONTENT_TYPE_NEXT_CA_CERT, await body);
+          return reply(200, CONTENT_TYPE_NEXT_CA_CERT, (await body).slice());
         }
         case 'PKIOperation': {
           let der: Uint8Array | undefined;
@@ -306,6 +306,7 @@ interface Incoming {
 
 const EMPTY = new Uint8Array(0);
 
+/** `body` becomes the caller's: bytes the handler keeps (CA certificates, cached replies) go out as copies. */
 function reply(status: number, contentType: string, body: Uint8Array): ScepHttpResponse {
   return { status, headers: { 'content-type': contentType }, body };
 }

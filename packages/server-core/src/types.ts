@@ -31,7 +31,10 @@ export interface ScepHttpRequest {
   readonly body?: Uint8Array;
 }
 
-/** The reply of `ScepHandler.serve`; write `body` as it is (set Content-Length to its length). */
+/**
+ * The reply of `ScepHandler.serve`; write `body` as it is (set Content-Length to its length). The
+ * bytes are the caller's own: the handler keeps no reference to them.
+ */
 export interface ScepHttpResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;

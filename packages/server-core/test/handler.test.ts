@@ -189,6 +189,14 @@ describe('serve: the handler on plain bytes', () => {
     expect(m.pkiStatus).toBe('SUCCESS');
     const again = await h(post('/scep', req.der));
     expect(new Uint8Array(await again.arrayBuffer())).toEqual(r.body);
+    // The caller owns what serve returns: scribbling on it changes no later answer.
+    const kept = r.body.slice();
+    const retry = await h.serve({ method: 'POST', url: '/scep?operation=PKIOperation', body: req.der });
+    retry.body.fill(0);
+    expect((await h.serve({ method: 'POST', url: '/scep?operation=PKIOperation', body: req.der })).body).toEqual(kept);
+    const ca = await h.serve({ method: 'GET', url: '/scep?operation=GetCACert' });
+    ca.body.fill(0);
+    expect((await h.serve({ method: 'GET', url: '/scep?operation=GetCACert' })).body).toEqual(caCert.der);
   });
   it('GetCACaps and GetCACert: the same bytes as the Fetch form; an absolute URL works too', async () => {
     const { h } = handler();
