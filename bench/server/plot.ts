@@ -83,3 +83,36 @@ export function renderPlot(o: PlotOptions): string {
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
+
+/** What the plot needs of a bench:server results file (`--json`). */
+export interface PlottedResults {
+  readonly machine: Readonly<Record<string, string>>;
+  readonly date: string;
+  readonly options: { readonly levels?: readonly number[]; readonly durationS?: number };
+  readonly ceiling?: { readonly enrollPerSec: number };
+  readonly runs: readonly { readonly rows: readonly { readonly server: string; readonly concurrency: number; readonly enrollPerSec: number }[] }[];
+}
+
+/** The committed plot: each server's enrollments/s per concurrency, the RSA ceiling and 0.6 × it. */
+export function plotResults(r: PlottedResults): string {
+  const rows = r.runs.flatMap((run) => run.rows);
+  const series = [
+    { name: 'ours, 1 process', color: '#1f6feb', server: 'ours (1 process)' },
+    { name: 'ours, 2 workers', color: '#0b8a4a', server: 'ours (2 workers)', dash: '7 4' },
+    { name: 'micromdm 2.1.0', color: '#d9480f', server: 'micromdm scepserver 2.1.0' },
+  ]
+    .map((s) => ({ ...s, points: rows.filter((row) => row.server === s.server).map((row) => ({ x: row.concurrency, y: row.enrollPerSec })) }))
+    .filter((s) => s.points.length > 0);
+  const ceiling = r.ceiling?.enrollPerSec ?? NaN;
+  const fmt0 = (n: number): string => (Number.isFinite(n) ? n.toFixed(0) : 'n/a');
+  return renderPlot({
+    title: 'SCEP enrollments/s on this machine (RSA-2048, PKCSReq, loopback)',
+    subtitle: `${r.machine['cpus']} × ${r.machine['model']}, node ${r.machine['node']}, ${r.date.slice(0, 10)}; ${r.options.durationS ?? '?'} s per point`,
+    xs: r.options.levels ?? [...new Set(rows.map((row) => row.concurrency))].sort((a, b) => a - b),
+    series,
+    lines: [
+      { name: `RSA ceiling, 1 core (${fmt0(ceiling)}/s)`, y: ceiling, color: '#6e7781', dash: '6 4' },
+      { name: `0.6 × ceiling (${fmt0(0.6 * ceiling)}/s)`, y: 0.6 * ceiling, color: '#b8bec4', dash: '2 4' },
+    ],
+  });
+}

@@ -20,7 +20,7 @@ import { fmt, table } from '../lib.js';
 import { measureRsaCeiling, type RsaCeiling } from './ceiling.js';
 import { ClientKeyPool } from './keys.js';
 import { classify, percentile, runLevel, type LevelResult } from './load.js';
-import { renderPlot } from './plot.js';
+import { plotResults } from './plot.js';
 import { machineBusy, treeUsage, waitQuiet, type Usage } from './proc.js';
 import { formatProfile, readProfile } from './profile.js';
 import { RequestPool, type PreparedRequest } from './requests.js';
@@ -36,7 +36,7 @@ const USAGE = `pnpm bench:server [options]
   --cipher AES-128-CBC content cipher of the requests (AES-128-CBC or AES-256-CBC)
   --sample 50          decode and check every Nth reply
   --soak 60            our server at c=8: RSS after warm-up vs after SECONDS more (flat within 10 %)
-  --soak-warmup S      soak warm-up seconds (default: 15 s and until 12,000 enrollments filled the reply cache)
+  --soak-warmup S      soak warm-up seconds (default: 15 s and 20,000 enrollments: the reply cache filled and turned over once)
   --serials 10000      our server at c=8: N enrollments, every reply decoded, duplicate serials, failures
   --profile            our server (1 process) under node --cpu-prof at c=--profile-concurrency (8)
   --matrix             run the matrix too when --soak/--serials/--profile is given
@@ -434,7 +434,7 @@ try {
   }
 
   if (soakS !== undefined) {
-    log(`soak: our server at c=8: warm-up (${args['soak-warmup'] === undefined ? 'at least 15 s and 12,000 enrollments, so the 10,000-entry retransmission cache is full' : `${args['soak-warmup']} s`}), then ${soakS} s`);
+    log(`soak: our server at c=8: warm-up (${args['soak-warmup'] === undefined ? 'at least 15 s and 20,000 enrollments: the 10,000-entry retransmission cache fills, then turns over once' : `${args['soak-warmup']} s`}), then ${soakS} s`);
     const { s } = await startOursChecked(join(temp, 'soak-data'), challenge, 1);
     const pool = new RequestPool({ keys, recipients: s.caCertificates, challenge, cipher, crypto, tag: `k${randomBytes(3).toString('hex')}` });
     const cursor = { next: 0 };
@@ -444,7 +444,9 @@ try {
     await runLevel({ url: s.url, requests: pool.items, cursor, concurrency: 8, warmupMs: 0, durationMs: 3000, sampleEvery: 1e9 });
     const p = await runLevel({ url: s.url, requests: pool.items, cursor, concurrency: 8, warmupMs: 0, durationMs: 3000, sampleEvery: 1e9 });
     const guess = (p.success / (p.windowMs / 1000)) * (p.exhausted ? 2 : 1);
-    const warmS = args['soak-warmup'] === undefined ? Math.max(15, 12_000 / guess + 3) : num(args['soak-warmup'], 'soak-warmup', 15, 3600);
+    // The RSS reference is the median of the warm-up's last 10 s, so those 10 s must come after the
+    // reply cache is full and evicting: fill it (10,000), then replace every entry once (10,000).
+    const warmS = args['soak-warmup'] === undefined ? Math.max(15, 20_000 / guess + 3) : num(args['soak-warmup'], 'soak-warmup', 15, 3600);
     await pool.ensure(cursor.next + Math.ceil(guess * (warmS + soakS) * 1.2) + 500);
     await waitQuiet({ maxCores: FOREIGN_MAX, timeoutMs: 120_000 });
     // RSS once a second; each end point is the median of its last 10 s (GC makes single samples jump).
@@ -584,24 +586,7 @@ if (results.soak) console.log(`  RSS flat within 10 %: x${fmt(Number(results.soa
 const fullMatrix = servers.has('ours') && servers.has('micromdm') && workerCounts.includes(1) && workerCounts.includes(2) && [1, 2, 4, 8].every((c) => levels.includes(c));
 const svgPath = args.svg ?? (fullMatrix ? 'docs/benchmark-servers.svg' : 'bench/out/benchmark-servers.svg');
 if (runMatrix && servers.has('ours')) {
-  const series = [
-    { name: 'ours, 1 process', color: '#1f6feb', server: 'ours (1 process)' },
-    { name: 'ours, 2 workers', color: '#0b8a4a', server: 'ours (2 workers)', dash: '7 4' },
-    { name: 'micromdm 2.1.0', color: '#d9480f', server: 'micromdm scepserver 2.1.0' },
-  ]
-    .map((s) => ({ ...s, points: rows.filter((r) => r.server === s.server).map((r) => ({ x: r.concurrency, y: r.enrollPerSec })) }))
-    .filter((s) => s.points.length > 0);
-  const svg = renderPlot({
-    title: 'SCEP enrollments/s on this machine (RSA-2048, PKCSReq, loopback)',
-    subtitle: `${info['cpus']} × ${info['model']}, node ${info['node']}, ${new Date().toISOString().slice(0, 10)}; ${durationMs / 1000} s per point`,
-    xs: levels,
-    series,
-    lines: [
-      { name: `RSA ceiling, 1 core (${fmt(ceiling.enrollPerSec, 0)}/s)`, y: ceiling.enrollPerSec, color: '#6e7781', dash: '6 4' },
-      { name: `0.6 × ceiling (${fmt(0.6 * ceiling.enrollPerSec, 0)}/s)`, y: 0.6 * ceiling.enrollPerSec, color: '#b8bec4', dash: '2 4' },
-    ],
-  });
-  writeFileSync(resolve(ROOT, svgPath), svg);
+  writeFileSync(resolve(ROOT, svgPath), plotResults(results));
   log(`plot written to ${svgPath}`);
 }
 
