@@ -47,8 +47,19 @@ describe('RsaThreadPool: unwraps on worker threads', () => {
     expect(toHex(await h(PKCS1, wrap(ceks[0] as Uint8Array), 16))).toBe(toHex(ceks[0] as Uint8Array));
   });
 
-  it('refuses a thread count outside 1..64', () => {
+  it('refuses a thread count outside 1..64, and heap limits that are not sizes', () => {
     for (const threads of [0, -1, 1.5, 65]) expect(() => new RsaThreadPool({ threads })).toThrow(TypeError);
+    for (const heap of [{ youngMb: -1 }, { oldMb: Number.NaN }, { oldMb: Infinity }]) expect(() => new RsaThreadPool({ heap })).toThrow(TypeError);
+  });
+
+  it("works with V8's own heap limits too; a thread that dies of its heap limit hands its work back to the caller", async () => {
+    for (const heap of [false, { oldMb: 1, youngMb: 1 }] as const) {
+      const p = new RsaThreadPool({ heap });
+      const h = unwrapOf(nodePrivateKey(privateKey, { threads: p }));
+      const ceks = Array.from({ length: 8 }, () => new Uint8Array(randomBytes(16)));
+      expect((await Promise.all(ceks.map((c) => h(PKCS1, wrap(c), 16)))).map(toHex)).toEqual(ceks.map(toHex));
+      await p.close();
+    }
   });
 
   it('a pending unwrap keeps the process alive; idle threads do not (a script without close() ends by itself)', () => {

@@ -33,7 +33,7 @@ import { rsaEncryption } from '../oids.js';
 import { readPublicKeyInfo } from '../x509/public-key.js';
 import { rawDecrypt, type RsaThreadPool } from './rsa-threads.js';
 
-export { RsaThreadPool } from './rsa-threads.js';
+export { RsaThreadPool, type RsaThreadPoolOptions } from './rsa-threads.js';
 
 const NODE_DIGEST: Readonly<Record<DigestName, string>> = {
   MD5: 'md5',

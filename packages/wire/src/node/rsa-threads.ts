@@ -46,6 +46,13 @@ export function rawDecrypt(key: KeyObject, data: Uint8Array): Uint8Array | undef
   }
 }
 
+export interface RsaThreadPoolOptions {
+  /** Worker threads (default 1). */
+  readonly threads?: number;
+  /** V8 heap limits of each thread, in MB (default young 2, old 32); `false` leaves V8's defaults. */
+  readonly heap?: false | { readonly youngMb?: number; readonly oldMb?: number };
+}
+
 /**
  * A small pool of worker threads for RSA unwraps, shared by the keys given it
  * (`nodePrivateKey(key, { threads: pool })`). Threads start on first use and do not keep the
@@ -62,10 +69,16 @@ export class RsaThreadPool {
     for (const lane of this.#lanes) lane?.worker.postMessage({ t: 'forget', kid });
   });
 
-  constructor(options: { readonly threads?: number } = {}) {
+  readonly #heap: { maxYoungGenerationSizeMb: number; maxOldGenerationSizeMb: number } | undefined;
+
+  constructor(options: RsaThreadPoolOptions = {}) {
     const n = options.threads ?? 1;
     if (!Number.isInteger(n) || n < 1 || n > 64) throw new TypeError('threads must be an integer from 1 to 64');
     this.threads = n;
+    const young = options.heap === false ? 0 : (options.heap?.youngMb ?? 2);
+    const old = options.heap === false ? 0 : (options.heap?.oldMb ?? 32);
+    for (const mb of [young, old]) if (!(Number.isFinite(mb) && mb >= 0)) throw new TypeError('heap limits must be numbers of MB');
+    this.#heap = options.heap === false ? undefined : { maxYoungGenerationSizeMb: young, maxOldGenerationSizeMb: old };
     this.#lanes = new Array<Lane | undefined>(n).fill(undefined);
   }
 
@@ -111,7 +124,9 @@ export class RsaThreadPool {
   }
 
   #start(i: number): Lane {
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    // The thread holds a few KeyObjects and makes ~1 kB of garbage per job. V8's defaults would let
+    // its young generation grow to 32 MB under load, which is all RSS; a small heap collects as well.
+    const worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: this.#heap });
     worker.unref();
     const lane: Lane = { worker, kids: new WeakMap(), jobs: new Map() };
     worker.on('message', (m: { id: number; out: Uint8Array | null }) => {
