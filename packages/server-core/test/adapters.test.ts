@@ -9,7 +9,7 @@ import { Hono } from 'hono';
 import { serve, type HttpBindings } from '@hono/node-server';
 import { encodePem, parseCaCaps, readCertRep, toBase64, type Certificate } from '@scep/wire';
 import { createLocalCa, createScepHandler, staticChallenge, type ScepHandler } from '@scep/server-core';
-import { createScepServer, peerCertificateChain, toNodeListener } from '@scep/server-core/node';
+import { createScepServer, peerCertificateChain, toNodeListener, type FetchHandler } from '@scep/server-core/node';
 import { scepExpress } from '@scep/server-core/express';
 import { scepFastify } from '@scep/server-core/fastify';
 import { scepHono } from '@scep/server-core/hono';
@@ -82,22 +82,21 @@ exercise('node:http, a Fetch-only handler', async () => {
   return { url: await listen(s), stop: () => close(s) };
 });
 
-exercise('Express 5 behind express.raw() (the body arrives as a Buffer)', async () => {
+/** `app` with the adapter mounted after whatever it already has, listening on loopback. */
+async function expressWith(app: ReturnType<typeof express>, handler: FetchHandler): Promise<{ url: string; stop: () => Promise<void> }> {
+  app.use(scepExpress(handler));
+  const s = app.listen(0, '127.0.0.1') as unknown as Server;
+  await new Promise((r) => s.once('listening', r));
+  return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, stop: () => close(s) };
+}
+
+exercise('Express 5 behind express.raw() (the body arrives as a Buffer)', () => {
   const app = express();
   app.use(express.raw({ type: () => true, limit: '1mb' }));
-  app.use(scepExpress(h));
-  const s = app.listen(0, '127.0.0.1') as unknown as Server;
-  await new Promise((r) => s.once('listening', r));
-  return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, stop: () => close(s) };
+  return expressWith(app, h);
 });
 
-exercise('Express 5, a Fetch-only handler', async () => {
-  const app = express();
-  app.use(scepExpress(fetchOnly));
-  const s = app.listen(0, '127.0.0.1') as unknown as Server;
-  await new Promise((r) => s.once('listening', r));
-  return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, stop: () => close(s) };
-});
+exercise('Express 5, a Fetch-only handler', () => expressWith(express(), fetchOnly));
 
 exercise('Fastify 5, a Fetch-only handler', async () => {
   const app = Fastify();
@@ -111,12 +110,9 @@ exercise('Express 5', async () => {
   app.get('/health', (_q, r) => {
     r.send('ok');
   });
-  app.use(scepExpress(h));
-  const s = app.listen(0, '127.0.0.1') as unknown as Server;
-  await new Promise((r) => s.once('listening', r));
-  const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
-  expect(await (await fetch(`${url}/health`)).text()).toBe('ok'); // other routes untouched
-  return { url, stop: () => close(s) };
+  const started = await expressWith(app, h);
+  expect(await (await fetch(`${started.url}/health`)).text()).toBe('ok'); // other routes untouched
+  return started;
 });
 
 exercise('Fastify 5', async () => {
