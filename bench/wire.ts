@@ -27,6 +27,7 @@ import {
 import { nodeCrypto, nodePrivateKey } from '@scep/wire/node';
 import { fmt, measure, table } from './lib.js';
 import { ClientKeyPool } from './server/keys.js';
+import { buildRequests } from './server/requests.js';
 
 const crypto = nodeCrypto();
 const T0 = new Date('2026-01-01T00:00:00Z');
@@ -89,11 +90,8 @@ export async function runWireBench(): Promise<{ parseUs: number; certRepUs: numb
   const parse = await measure('readPkiRequest (parse+verify+decrypt+CSR verify)', () => readPkiRequest(req.der, { crypto, recipients: [ca] }));
   const certRep = await measure('buildCertRep SUCCESS', () => buildCertRep({ request: got.message, result: { status: 'SUCCESS', certificates: [issued, ca.certificate.der] }, signer: ca, crypto }));
 
-  // A new device per request: more distinct keys than nodeCrypto's 256-entry key cache, cycled, so
-  // every lookup misses as it does on a server where each request brings its own key.
   // Read and answer in one operation, as a server does: the reply's key wrap then finds the key the
-  // read has just imported.
-  // The CA signs on this thread here. On this VM a libuv thread that has been idle for a few hundred
+  // read has just imported. The CA signs on this thread here. On this VM a libuv thread that has been idle for a few hundred
   // µs signs up to ~90 µs slower, which a loaded server never sees; it is not the codec's cost.
   const unwrap = ca.key.unwrapKey?.bind(ca.key);
   if (!unwrap) throw new Error('the CA key cannot unwrap');
@@ -103,6 +101,8 @@ export async function runWireBench(): Promise<{ parseUs: number; certRepUs: numb
     return buildCertRep({ request: m.message, result: { status: 'SUCCESS', certificates: [issued, ca.certificate.der] }, signer: caSync, crypto });
   };
   const sameBoth = await measure('readPkiRequest + buildCertRep (sync sign), one device', () => readAndAnswer(req.der));
+  // A new device per request: more distinct keys than nodeCrypto's 256-entry key cache, cycled, so
+  // every lookup misses as it does on a server where each request brings its own key.
   const fresh = await freshDevices(FRESH_DEVICES, ca.certificate);
   let next = 0;
   const freshBoth = await measure('readPkiRequest + buildCertRep (sync sign), a new device key each time', () => readAndAnswer(fresh[next++ % fresh.length] as Uint8Array));
@@ -142,19 +142,9 @@ const FRESH_DEVICES = 600;
 
 /** PKCSReqs from `n` distinct RSA-2048 device keys (drawn from a prime pool: seconds, not minutes). */
 async function freshDevices(n: number, caCert: Certificate): Promise<Uint8Array[]> {
-  const pool = await ClientKeyPool.create(n);
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < n; i++) {
-    const key = nodePrivateKey(pool.key(i));
-    const cn = `CN=fresh-device-${i}`;
-    const self = parseCertificate(
-      await buildCertificate({ serialNumber: BigInt(i + 1), issuer: cn, subject: cn, notBefore: T0, notAfter: new Date(T0.getTime() + 86400e3), publicKeyInfo: key.publicKeyInfo, signatureAlgorithm: { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' } }, key),
-    );
-    const csr = await buildCsr({ subject: cn, challengePassword: 'a-challenge-password-of-32-chars', signatureAlgorithm: { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' } }, key);
-    const req = await buildPkiRequest({ messageType: 'PKCSReq', content: csr, signer: { certificate: self, key }, recipients: [caCert], transactionId: `fresh-${i}`, crypto, cipher: 'AES-256-CBC', digest: 'SHA-256', signatureStyle: 'rsaEncryption' });
-    out.push(req.der);
-  }
-  return out;
+  const keys = await ClientKeyPool.create(n);
+  const built = await buildRequests({ keys, from: 0, count: n, recipients: [caCert], challenge: 'a-challenge-password-of-32-chars', cipher: 'AES-256-CBC', crypto, tag: 'wire', now: T0 });
+  return built.map((r) => r.der);
 }
 
 export { createPrivateKey };

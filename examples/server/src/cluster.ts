@@ -3,8 +3,8 @@
  * to stay correct lives in the primary and is reached over IPC: one-time challenges (minted on one
  * worker, used on another, never twice), pending transactions (approved on one, polled on another),
  * SUCCESS replies kept for retransmissions (each worker also mirrors which keys are cached, so a
- * request that is not a retransmission costs no round trip), Intune replay nonces and rate-limit slots (atomic across workers); counters are kept per worker
- * and gathered when read. Each store
+ * request that is not a retransmission costs no round trip), Intune replay nonces and rate-limit
+ * slots (atomic across workers); counters are kept per worker and gathered when read. Each store
  * operation is one message; the primary runs them one at a time, which is what makes them atomic.
  */
 import cluster from 'node:cluster';

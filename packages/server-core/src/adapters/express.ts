@@ -4,7 +4,7 @@
  * the body (e.g. express.raw()), that Buffer is used; otherwise the body is read here, bounded.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dispatchNode, nodeContext, readNodeBody, type FetchHandler, type NodeAdapterOptions } from './node.js';
+import { dispatchNode, nodeBody, nodeContext, type FetchHandler, type NodeAdapterOptions } from './node.js';
 
 type Next = (err?: unknown) => void;
 interface ExpressLikeRequest extends IncomingMessage {
@@ -29,17 +29,7 @@ export function scepExpress(handler: FetchHandler, options: ExpressAdapterOption
       return;
     }
     const context = nodeContext(req, options.clientCertificates !== false);
-    const method = req.method ?? 'GET';
-    const parsed = req.body;
-    const body: Promise<Uint8Array | undefined> =
-      method === 'GET' || method === 'HEAD'
-        ? Promise.resolve(undefined)
-        : Buffer.isBuffer(parsed)
-          ? Promise.resolve(new Uint8Array(parsed.buffer, parsed.byteOffset, parsed.byteLength))
-          : req.readableEnded
-            ? Promise.resolve(new Uint8Array(0)) // another body parser consumed it
-            : readNodeBody(req, limit);
-    body
+    nodeBody(req, limit, req.body)
       .then((b) => {
         // Express rewrites req.url under a mount path; the handler routes on the full path.
         const original = req.url;

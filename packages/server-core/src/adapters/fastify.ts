@@ -4,8 +4,7 @@
  * (inside the plugin's own encapsulation context, so the app's parsers are untouched).
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { nodeContext, toRequest, type FetchHandler } from './node.js';
-import type { ScepHttpResponse } from '../types.js';
+import { bufferBytes, callHandler, nodeContext, type FetchHandler } from './node.js';
 
 export interface FastifyAdapterOptions {
   /** Base path (default '/scep'). */
@@ -24,19 +23,8 @@ export function scepFastify(handler: FetchHandler, options: FastifyAdapterOption
     const route = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
       const raw = req.raw;
       // Fastify has read the body already (or there is none): never hand the consumed stream on.
-      const b = req.body;
-      const body = Buffer.isBuffer(b) ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : new Uint8Array(0);
-      const context = nodeContext(raw, options.clientCertificates !== false);
-      let r: ScepHttpResponse;
-      if (handler.serve) r = await handler.serve({ method: raw.method ?? req.method, url: raw.url ?? req.url, contentType: raw.headers['content-type'] ?? null, body }, context);
-      else {
-        const response = await handler(toRequest(raw, 'http://localhost', body), context);
-        const headers: Record<string, string> = {};
-        response.headers.forEach((v, k) => {
-          headers[k] = v;
-        });
-        r = { status: response.status, headers, body: new Uint8Array(await response.arrayBuffer()) };
-      }
+      const body = Buffer.isBuffer(req.body) ? bufferBytes(req.body) : new Uint8Array(0);
+      const r = await callHandler(handler, raw, 'http://localhost', body, nodeContext(raw, options.clientCertificates !== false));
       await reply.code(r.status).headers(r.headers).send(Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength));
     };
     for (const url of [base, `${base}/*`]) app.route({ method: ['GET', 'POST', 'HEAD', 'PUT', 'DELETE'], url, handler: route, bodyLimit });

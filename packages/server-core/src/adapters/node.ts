@@ -62,11 +62,11 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<Uint8
       size += c.length;
       if (size > limit) {
         done = true;
-        resolve(asBytes(Buffer.concat(chunks)));
+        resolve(bufferBytes(Buffer.concat(chunks)));
       }
     });
     req.on('end', () => {
-      if (!done) resolve(asBytes(Buffer.concat(chunks, size)));
+      if (!done) resolve(bufferBytes(Buffer.concat(chunks, size)));
       done = true;
     });
     req.on('error', (e) => {
@@ -77,7 +77,20 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<Uint8
 }
 
 /** A view of the Buffer's bytes (new Uint8Array(buffer) would copy them). */
-const asBytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+export const bufferBytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+/**
+ * The body of a node:http request for the handler: none for GET and HEAD, the Buffer a body parser
+ * left in `parsed` if there is one, empty if another parser consumed the stream, else read here up
+ * to `limit` bytes.
+ */
+export function nodeBody(req: IncomingMessage, limit: number, parsed?: unknown): Promise<Uint8Array | undefined> {
+  const method = req.method ?? 'GET';
+  if (method === 'GET' || method === 'HEAD') return Promise.resolve(undefined);
+  if (Buffer.isBuffer(parsed)) return Promise.resolve(bufferBytes(parsed));
+  if (req.readableEnded) return Promise.resolve(new Uint8Array(0));
+  return readNodeBody(req, limit);
+}
 
 /** IncomingMessage → Request. Pass `body` when a framework already read it; else the body is streamed. */
 export function toRequest(req: IncomingMessage, origin: string, body?: Uint8Array): Request {
@@ -107,15 +120,22 @@ export function toRequest(req: IncomingMessage, origin: string, body?: Uint8Arra
   } as RequestInit);
 }
 
-export async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
-  const body = response.body ? Buffer.from(await response.arrayBuffer()) : undefined;
+function headersOf(response: Response): Record<string, string> {
   const headers: Record<string, string> = {};
   response.headers.forEach((v, k) => {
     headers[k] = v;
   });
-  if (body) headers['content-length'] = String(body.length);
-  res.writeHead(response.status, headers);
-  res.end(body);
+  return headers;
+}
+
+/** A Fetch Response as a `serve` reply (status, headers, body bytes). */
+export async function fromResponse(response: Response): Promise<ScepHttpResponse> {
+  return { status: response.status, headers: headersOf(response), body: new Uint8Array(await response.arrayBuffer()) };
+}
+
+export async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
+  if (response.body) writeServed(res, await fromResponse(response));
+  else res.writeHead(response.status, headersOf(response)).end();
 }
 
 /** Writes a `serve` reply (its headers, Content-Length, the body bytes). */
@@ -133,14 +153,17 @@ export function nodeContext(req: IncomingMessage, clientCertificates: boolean): 
 }
 
 /**
- * Hands a request whose body is already in memory to the handler and writes the reply: through
- * `serve` when the handler has it, else through a Request and a Response.
+ * Hands a request whose body is already in memory to the handler: through `serve` when the handler
+ * has it, else through a Request and a Response.
  */
+export async function callHandler(handler: FetchHandler, req: IncomingMessage, origin: string, body: Uint8Array | undefined, context: RequestContext): Promise<ScepHttpResponse> {
+  if (handler.serve) return handler.serve({ method: req.method ?? 'GET', url: req.url ?? '/', contentType: req.headers['content-type'] ?? null, ...(body ? { body } : {}) }, context);
+  return fromResponse(await handler(toRequest(req, origin, body), context));
+}
+
+/** callHandler, then writes the reply. */
 export async function dispatchNode(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, origin: string, body: Uint8Array | undefined, context: RequestContext): Promise<void> {
-  if (handler.serve) {
-    const ct = req.headers['content-type'];
-    writeServed(res, await handler.serve({ method: req.method ?? 'GET', url: req.url ?? '/', contentType: ct ?? null, ...(body ? { body } : {}) }, context));
-  } else await writeResponse(res, await handler(toRequest(req, origin, body), context));
+  writeServed(res, await callHandler(handler, req, origin, body, context));
 }
 
 function internalError(res: ServerResponse): void {
@@ -155,9 +178,9 @@ export function toNodeListener(handler: FetchHandler, options: NodeAdapterOption
   const limit = options.maxBufferedBody ?? 1024 * 1024 + 1;
   return (req, res) => {
     const context = nodeContext(req, withCerts);
-    const method = req.method ?? 'GET';
-    const body = method === 'GET' || method === 'HEAD' ? Promise.resolve(undefined) : readNodeBody(req, limit);
-    body.then((b) => dispatchNode(handler, req, res, origin, b, context)).catch(() => internalError(res));
+    nodeBody(req, limit)
+      .then((b) => dispatchNode(handler, req, res, origin, b, context))
+      .catch(() => internalError(res));
   };
 }
 
