@@ -14,6 +14,7 @@ import {
   parsePkiMessage,
   peekPkiMessage,
   toHex,
+  copyBytes,
   type CertRepResult,
   type CipherName,
   type DigestName,
@@ -108,7 +109,7 @@ export function createScepHandler(config: ScepServerConfig): ScepHandler {
       const cached = await p.replyCache.get(cacheKey, now());
       if (cached) {
         emit({ type: 'served', profile: p.name, operation: 'Retransmission' });
-        return pkiResponse(cached.slice());
+        return pkiResponse(copyBytes(cached));
       }
     }
     let message: PkiMessage;
@@ -182,11 +183,11 @@ export function createScepHandler(config: ScepServerConfig): ScepHandler {
         case 'GetCACaps':
           if (!isGet) throw new HttpError(405, 'GetCACaps needs GET');
           emit({ type: 'served', profile: p.name, operation: 'GetCACaps' });
-          return reply(200, CT_TEXT, p.capsBytes.slice());
+          return reply(200, CT_TEXT, copyBytes(p.capsBytes));
         case 'GetCACert':
           if (!isGet) throw new HttpError(405, 'GetCACert needs GET');
           emit({ type: 'served', profile: p.name, operation: 'GetCACert' });
-          return reply(200, p.caCert.contentType, p.caCert.body.slice());
+          return reply(200, p.caCert.contentType, copyBytes(p.caCert.body));
         case 'GetNextCACert': {
           if (!isGet) throw new HttpError(405, 'GetNextCACert needs GET');
           if (!p.nextCaChain) throw new HttpError(404, 'no next CA configured');
@@ -197,7 +198,7 @@ export function createScepHandler(config: ScepServerConfig): ScepHandler {
             body.catch(() => nextCaCache.delete(p.name));
           }
           emit({ type: 'served', profile: p.name, operation: 'GetNextCACert' });
-          return reply(200, CONTENT_TYPE_NEXT_CA_CERT, (await body).slice());
+          return reply(200, CONTENT_TYPE_NEXT_CA_CERT, copyBytes(await body));
         }
         case 'PKIOperation': {
           let der: Uint8Array | undefined;

@@ -23,6 +23,7 @@ import {
   type FailInfo,
   type PkiMessage,
   type ScepRequest,
+  copyBytes,
 } from '@scep/wire';
 import { isIssuedBy } from './chain.js';
 import type { ChallengeVerdict } from './challenge.js';
@@ -163,13 +164,13 @@ async function enroll(p: PreparedProfile, m: PkiMessage, type: 'PKCSReq' | 'Rene
       kind,
       messageType: type,
       // Copies: the parsed message holds views into the request buffer, which must not be kept alive.
-      csr: csr.der.slice(),
-      previous: previous?.der.slice(),
+      csr: copyBytes(csr.der),
+      previous: previous ? copyBytes(previous.der) : undefined,
       challenge,
       createdAt: now,
       expiresAt: new Date(now.getTime() + PENDING_TTL_MS),
       result: undefined,
-      signerKey: m.signer.publicKey.der.slice(),
+      signerKey: copyBytes(m.signer.publicKey.der),
     });
     env.emit({ type: 'pending', profile: p.name, transactionId: m.transactionId, subject: formatName(csr.subject) });
     return { status: 'PENDING' };

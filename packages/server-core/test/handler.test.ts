@@ -198,6 +198,16 @@ describe('serve: the handler on plain bytes', () => {
     ca.body.fill(0);
     expect((await h.serve({ method: 'GET', url: '/scep?operation=GetCACert' })).body).toEqual(caCert.der);
   });
+  it('a retransmission from a ReplyCache that holds Buffers still goes out as a copy', async () => {
+    const kept = new Map<string, Buffer>();
+    const replyCache = { get: async (k: string) => kept.get(k), put: async (k: string, reply: Uint8Array) => void kept.set(k, Buffer.from(reply)) };
+    const { h } = handler({ profile: { replyCache } });
+    const req = await clientRequest({ device, recipients: [caCert], challenge: 's3cret', cn: 'device-1' });
+    const first = await h.serve({ method: 'POST', url: '/scep?operation=PKIOperation', body: req.der });
+    const again = await h.serve({ method: 'POST', url: '/scep?operation=PKIOperation', body: req.der });
+    again.body.fill(0);
+    expect((await h.serve({ method: 'POST', url: '/scep?operation=PKIOperation', body: req.der })).body).toEqual(first.body);
+  });
   it('GetCACaps and GetCACert: the same bytes as the Fetch form; an absolute URL works too', async () => {
     const { h } = handler();
     for (const op of ['GetCACaps', 'GetCACert']) {

@@ -41,7 +41,7 @@ export * from './scep/client-request.js';
 export * from './scep/ca-certs.js';
 export * from './scep/caps.js';
 
-export { toHex, fromHex, toBase64, toBase64Url, fromBase64, equalBytes, timingSafeEqual } from './util/bytes.js';
+export { toHex, fromHex, toBase64, toBase64Url, fromBase64, equalBytes, timingSafeEqual, copyBytes } from './util/bytes.js';
 export { decodePem, encodePem, pemCertificates, type PemBlock } from './util/pem.js';
 export * as oids from './oids.js';
 

@@ -46,7 +46,7 @@ import {
 } from '../der/writer.js';
 import { MalformedError, MessageDigestError, MissingAttributeError, SignatureError, SignerNotFoundError } from '../errors.js';
 import * as O from '../oids.js';
-import { equalBytes } from '../util/bytes.js';
+import { copyBytes, equalBytes } from '../util/bytes.js';
 import { readCertificate, type Certificate } from '../x509/certificate.js';
 
 export interface ContentInfo {
@@ -122,7 +122,7 @@ function readSignerInfo(el: Element, what: string): SignerInfo {
     }
     // Verify over the bytes as received, re-tagged as SET. An indefinite outer length is the only
     // BER we rewrite: the signer must have signed the DER form (RFC 5652 §5.4).
-    const sa = a.indefinite ? encode(constructed(Tag.SET, a.children().map((k) => k.raw()))) : a.raw().slice();
+    const sa = a.indefinite ? encode(constructed(Tag.SET, a.children().map((k) => k.raw()))) : copyBytes(a.raw());
     sa[0] = Tag.SET;
     signedAttrs = sa;
   }

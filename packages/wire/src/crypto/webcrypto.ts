@@ -7,6 +7,7 @@ import type { CipherName, DigestName, SignatureAlgorithm } from '../algorithms.j
 import { parseDer, readIntegerBytes, sequence } from '../der/reader.js';
 import { encode, integer, sequence as seq } from '../der/writer.js';
 import { UnsupportedAlgorithmError } from '../errors.js';
+import { copyBytes } from '../util/bytes.js';
 import { parsePublicKeyInfo, type CurveName } from '../x509/public-key.js';
 import type { CryptoProvider, PrivateKeyHandle } from './types.js';
 
@@ -22,7 +23,7 @@ function hashName(d: DigestName): string {
   return h;
 }
 
-const ab = (b: Uint8Array): ArrayBuffer => b.slice().buffer as ArrayBuffer;
+const ab = (b: Uint8Array): ArrayBuffer => copyBytes(b).buffer as ArrayBuffer;
 
 /** DER ECDSA-Sig-Value → raw r‖s (WebCrypto's format). */
 export function ecdsaDerToRaw(der: Uint8Array, size: number): Uint8Array {

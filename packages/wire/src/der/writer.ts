@@ -4,6 +4,7 @@
  * direction can reproduce devices that send indefinite lengths (Apple, jscep).
  */
 import { Tag } from './reader.js';
+import { copyBytes } from '../util/bytes.js';
 
 function lengthOctets(n: number): number {
   return n < 0x80 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n < 0x1000000 ? 4 : 5;
@@ -101,7 +102,7 @@ export const explicit = (n: number, inner: DerPart): DerNode => constructed(0xa0
 /** `[n] IMPLICIT` of a constructed type: the same element re-tagged. */
 export function implicitConstructed(n: number, part: DerPart): DerPart {
   if (part instanceof DerNode) return new DerNode(0xa0 | n, part.kids, part.contentLength);
-  const out = part.slice();
+  const out = copyBytes(part);
   out[0] = 0xa0 | n;
   return out;
 }

@@ -1,5 +1,11 @@
 /** Byte helpers shared by the codec (no Buffer: the core runs on any runtime with Uint8Array). */
 
+/**
+ * A copy in a new plain Uint8Array. Not `b.slice()`: on a Node.js Buffer (a Uint8Array subclass
+ * callers often pass) slice() is a view of the same memory, so writing into it changes theirs.
+ */
+export const copyBytes = (b: Uint8Array): Uint8Array => new Uint8Array(b);
+
 const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /**

@@ -25,6 +25,7 @@ import {
   utf8String,
 } from '../der/writer.js';
 import { MalformedError } from '../errors.js';
+import { copyBytes } from '../util/bytes.js';
 import * as O from '../oids.js';
 import { readName, type Name } from './name.js';
 
@@ -133,7 +134,7 @@ export function readGeneralName(el: Element, what: string): GeneralName {
     case 0x87:
       return { type: 'ip', value: formatIp(el.content()) };
     case 0x88: {
-      const bytes = el.raw().slice();
+      const bytes = copyBytes(el.raw());
       bytes[0] = Tag.OID;
       return { type: 'registeredId', value: readOid(parseDer(bytes), `${what} registeredID`) };
     }
