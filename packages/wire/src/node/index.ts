@@ -2,7 +2,8 @@
  * `@scep/wire/node`: the node:crypto implementations of CryptoProvider and PrivateKeyHandle.
  *
  * - RSA signing uses the callback form of crypto.sign, which runs on libuv's thread pool and keeps
- *   the event loop free while the private-key operation (~0.25 ms for RSA-2048) runs.
+ *   the event loop free while the private-key operation (~0.3 ms for RSA-2048) runs; 'adaptive'
+ *   placement signs on the calling thread when no other private-key operation is in flight.
  * - RSAES-PKCS1-v1_5 unwrap is RSA_NO_PADDING plus the constant-time decoder in ../crypto/pkcs1.ts,
  *   because Node refuses PKCS #1 v1.5 decryption (CVE-2023-46809, the Marvin attack).
  * - Single DES runs as 3DES with the key repeated (K|K|K): Node does not load OpenSSL's legacy
@@ -23,6 +24,7 @@ import {
   sign as nodeSign,
   verify as nodeVerify,
   type KeyObject,
+  type SignKeyObjectInput,
 } from 'node:crypto';
 import type { CipherName, DigestName, KeyTransportAlgorithm, KeyType, SignatureAlgorithm } from '../algorithms.js';
 import { decodePkcs1v15, encodePkcs1v15 } from '../crypto/pkcs1.js';
@@ -31,7 +33,10 @@ import { parseDer } from '../der/reader.js';
 import { MalformedError, UnsupportedAlgorithmError } from '../errors.js';
 import { rsaEncryption } from '../oids.js';
 import { readPublicKeyInfo } from '../x509/public-key.js';
+import { place, type Placement } from './placement.js';
 import { rawDecrypt, type RsaThreadPool } from './rsa-threads.js';
+
+export { isPlacement, placementStats, type Placement, type PlacementStats } from './placement.js';
 
 export { RsaThreadPool, type RsaThreadPoolOptions } from './rsa-threads.js';
 
@@ -220,39 +225,52 @@ export interface NodePrivateKeyOptions {
    * synchronously. Without a pool it runs on the calling thread (~0.3 ms for RSA-2048).
    */
   readonly threads?: RsaThreadPool;
+  /**
+   * Where signatures (and, with `threads`, unwraps) run. 'offload' (the default): always off the
+   * calling thread. 'adaptive': after one turn of the event loop, on the calling thread when no
+   * other private-key operation of the process is in flight, otherwise off it. See placement.ts.
+   */
+  readonly placement?: Placement;
 }
 
 /**
  * A PrivateKeyHandle over a node:crypto private key (KeyObject, PEM string, or PKCS #8 DER).
- * Signing runs off the event loop. RSA keys also unwrap content keys (PKCS #1 v1.5 with implicit
- * rejection, or OAEP).
+ * Signing runs off the event loop (or, with `placement: 'adaptive'`, on it when nothing else waits).
+ * RSA keys also unwrap content keys (PKCS #1 v1.5 with implicit rejection, or OAEP).
  */
 export function nodePrivateKey(input: NodeKeyInput, options: NodePrivateKeyOptions = {}): PrivateKeyHandle {
   const key = toPrivateKeyObject(input);
   const keyType = keyTypeOf(key);
   const publicKeyInfo = u8(createPublicKey(key).export({ type: 'spki', format: 'der' }));
+  const placement = options.placement ?? 'offload';
+  const signArgs = (algorithm: SignatureAlgorithm): [string | null, KeyObject | SignKeyObjectInput] => {
+    switch (algorithm.scheme) {
+      case 'RSASSA-PKCS1-v1_5':
+        return [NODE_DIGEST[algorithm.digest], key];
+      case 'RSASSA-PSS':
+        if (algorithm.mgfDigest !== algorithm.digest) throw new UnsupportedAlgorithmError('PSS with a different MGF1 hash');
+        return [NODE_DIGEST[algorithm.digest], { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: algorithm.saltLength }];
+      case 'ECDSA':
+        return [NODE_DIGEST[algorithm.digest], { key, dsaEncoding: 'der' }];
+      case 'Ed25519':
+      case 'Ed448':
+        return [null, key];
+    }
+  };
   const handle: PrivateKeyHandle = {
     keyType,
     publicKeyInfo,
-    sign(algorithm, data) {
-      return new Promise((resolve, reject) => {
-        const cb = (err: Error | null, sig: Buffer): void => (err ? reject(err) : resolve(u8(sig)));
-        switch (algorithm.scheme) {
-          case 'RSASSA-PKCS1-v1_5':
-            nodeSign(NODE_DIGEST[algorithm.digest], data, key, cb);
-            return;
-          case 'RSASSA-PSS':
-            nodeSign(NODE_DIGEST[algorithm.digest], data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: algorithm.saltLength }, cb);
-            return;
-          case 'ECDSA':
-            nodeSign(NODE_DIGEST[algorithm.digest], data, { key, dsaEncoding: 'der' }, cb);
-            return;
-          case 'Ed25519':
-          case 'Ed448':
-            nodeSign(null, data, key, cb);
-            return;
-        }
-      });
+    async sign(algorithm, data) {
+      const [digest, signKey] = signArgs(algorithm);
+      return place(
+        placement,
+        () => u8(nodeSign(digest, data, signKey)),
+        () =>
+          new Promise<Uint8Array>((resolve, reject) => {
+            // The callback form runs on libuv's pool.
+            nodeSign(digest, data, signKey, (err, sig) => (err ? reject(err) : resolve(u8(sig))));
+          }),
+      );
     },
   };
   if (keyType !== 'RSA') return handle;
@@ -279,7 +297,8 @@ export function nodePrivateKey(input: NodeKeyInput, options: NodePrivateKeyOptio
         return fake;
       }
     }
-    const em = pool ? await pool.decryptRaw(key, encryptedKey) : rawDecrypt(key, encryptedKey);
+    // Without threads there is nowhere else to run it: on the calling thread, no yield.
+    const em = pool ? await place(placement, () => rawDecrypt(key, encryptedKey), () => pool.decryptRaw(key, encryptedKey)) : rawDecrypt(key, encryptedKey);
     // No result: ciphertext >= modulus, public knowledge, same outcome as bad padding.
     return em ? decodePkcs1v15(em, keyLength, fake) : fake;
   };
