@@ -3,6 +3,8 @@
  * the main thread spins for N µs (no crypto), then awaits one crypto.sign on the pool.
  *   node --import tsx bench/idle-pool.ts
  * On the 2-core benchmark VM the penalty grows with the idle time (see docs/benchmarks.md, codec).
+ * It also prints what the yield of `placement: 'adaptive'` costs: one setImmediate turn, and a sync
+ * sign after one, against the async sign (docs/benchmarks.md, proposal 7).
  */
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { fmt, table } from './lib.js';
@@ -25,6 +27,11 @@ async function time(fn: () => unknown, n = 3000): Promise<{ wall: number; cpu: n
 }
 
 const alone = await time(asyncSign);
+const turn = await time(() => new Promise((r) => setImmediate(r)), 100_000);
+const syncAfterTurn = await time(async () => {
+  await new Promise((r) => setImmediate(r));
+  sign('sha256', data, privateKey);
+});
 const rows = [['main thread spins first (µs)', 'spin + sign, wall µs', 'penalty wall µs', 'penalty CPU µs']];
 for (const us of [50, 150, 300, 500, 800]) {
   const s = await time(() => spin(us));
@@ -34,5 +41,6 @@ for (const us of [50, 150, 300, 500, 800]) {
   });
   rows.push([String(us), fmt(both.wall), fmt(both.wall - s.wall - alone.wall), fmt(both.cpu - s.cpu - alone.cpu)]);
 }
-console.log(`async RSA-2048 sign alone: ${fmt(alone.wall)} µs wall, ${fmt(alone.cpu)} µs CPU\n`);
+console.log(`async RSA-2048 sign alone: ${fmt(alone.wall)} µs wall, ${fmt(alone.cpu)} µs CPU`);
+console.log(`one event-loop turn (setImmediate): ${fmt(turn.wall)} µs wall; a turn, then a sync sign: ${fmt(syncAfterTurn.wall)} µs wall, ${fmt(syncAfterTurn.cpu)} µs CPU\n`);
 console.log(table(rows));

@@ -18,7 +18,7 @@ import {
   type Certificate,
   type PrivateKeyHandle,
 } from '@scep/wire';
-import { nodePrivateKey, type RsaThreadPool } from '@scep/wire/node';
+import { nodePrivateKey, type NodePrivateKeyOptions } from '@scep/wire/node';
 import { ExampleConfigError } from './errors.js';
 
 export interface Pki {
@@ -50,7 +50,7 @@ function readCertificates(path: string): Certificate[] {
   }
 }
 
-function readKey(path: string, cert: Certificate, threads: RsaThreadPool | undefined): { handle: PrivateKeyHandle; keyObject: KeyObject } {
+function readKey(path: string, cert: Certificate, options: NodePrivateKeyOptions): { handle: PrivateKeyHandle; keyObject: KeyObject } {
   let keyObject: KeyObject;
   try {
     keyObject = createPrivateKey(readFileSync(path, 'utf8'));
@@ -60,7 +60,7 @@ function readKey(path: string, cert: Certificate, threads: RsaThreadPool | undef
   }
   let handle: PrivateKeyHandle;
   try {
-    handle = nodePrivateKey(keyObject, threads ? { threads } : {});
+    handle = nodePrivateKey(keyObject, options);
   } catch {
     throw new ExampleConfigError(`${path}: unsupported key type`);
   }
@@ -96,7 +96,7 @@ async function generateCa(dir: string, subject: string, now: Date): Promise<void
   writeFileSync(join(dir, 'ca.crt'), encodePem('CERTIFICATE', der), { mode: 0o644 });
 }
 
-export async function loadOrCreatePki(dir: string, o: { readonly subject: string; readonly now: Date; readonly threads?: RsaThreadPool }): Promise<Pki> {
+export async function loadOrCreatePki(dir: string, o: { readonly subject: string; readonly now: Date; readonly keys?: NodePrivateKeyOptions }): Promise<Pki> {
   const caCrt = join(dir, 'ca.crt');
   const caKey = join(dir, 'ca.key');
   const raCrt = join(dir, 'ra.crt');
@@ -116,12 +116,12 @@ export async function loadOrCreatePki(dir: string, o: { readonly subject: string
   }
   const chain = readCertificates(caCrt);
   const certificate = chain[0] as Certificate;
-  const { handle } = readKey(caKey, certificate, o.threads);
+  const { handle } = readKey(caKey, certificate, o.keys ?? {});
   let ra: Pki['ra'];
   if (existsSync(raCrt) || existsSync(raKey)) {
     if (!existsSync(raCrt) || !existsSync(raKey)) throw new ExampleConfigError(`${dir}: ra.crt and ra.key go together`);
     const raCert = readCertificates(raCrt)[0] as Certificate;
-    ra = { certificate: raCert, key: readKey(raKey, raCert, o.threads).handle };
+    ra = { certificate: raCert, key: readKey(raKey, raCert, o.keys ?? {}).handle };
   }
   return { dir, ca: { certificate, key: handle, chain }, ra, generated };
 }

@@ -85,7 +85,7 @@ export async function createExampleServer(
   for (const s of settings.profiles) {
     let pki = pkis.get(s.dataDir);
     if (!pki) {
-      pki = await loadOrCreatePki(s.dataDir, { subject: DEFAULT_CA_SUBJECT, now: now(), ...(threads ? { threads } : {}) });
+      pki = await loadOrCreatePki(s.dataDir, { subject: DEFAULT_CA_SUBJECT, now: now(), keys: { placement: settings.keyPlacement, ...(threads ? { threads } : {}) } });
       pkis.set(s.dataDir, pki);
     }
     const store = o.shared?.challengeStore(s.name) ?? new InMemoryChallengeStore();

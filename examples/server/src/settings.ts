@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CIPHERS, DIGESTS, type CipherName, type DigestName, type LegacyAlgorithm, type LegacyPolicy } from '@scep/wire';
+import { isPlacement, type Placement } from '@scep/wire/node';
 import { ExampleConfigError } from './errors.js';
 
 export type ChallengeSetting = { readonly type: 'static'; readonly password: string; readonly generated: boolean } | { readonly type: 'dynamic' } | { readonly type: 'none' };
@@ -40,6 +41,8 @@ export interface Settings {
   readonly replyCacheEntries: number;
   /** Worker threads for RSA unwraps (0: on the event loop). */
   readonly unwrapThreads: number;
+  /** Where the CA's private-key operations run (@scep/wire/node `placement`). */
+  readonly keyPlacement: Placement;
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -177,6 +180,8 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
   // Off by default: on the 2-core benchmark machine a thread helped at concurrency 8 (throughput,
   // p99) but cost latency at 1-2 and grew RSS (docs/benchmarks.md, proposal 2).
   const unwrapThreads = env['SCEP_UNWRAP_THREADS'] ? int(env['SCEP_UNWRAP_THREADS'], 'SCEP_UNWRAP_THREADS', 0, 16) : 0;
+  const placement = env['SCEP_KEY_PLACEMENT'] || 'adaptive';
+  if (!isPlacement(placement)) throw new ExampleConfigError(`SCEP_KEY_PLACEMENT must be adaptive or offload, got ${JSON.stringify(placement)}`);
 
   let profiles: ProfileSettings[];
   let defaultProfile: string | undefined = 'default';
@@ -228,6 +233,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
     workers,
     replyCacheEntries,
     unwrapThreads,
+    keyPlacement: placement,
     env,
   };
 }

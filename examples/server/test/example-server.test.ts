@@ -113,9 +113,11 @@ describe('later starts', () => {
     }
   });
   it('a retransmitted request gets the first reply (SCEP_REPLY_CACHE entries, default 10000); 0 enrolls it again', async () => {
-    // The second server also unwraps on a worker thread (SCEP_UNWRAP_THREADS=1; the other tests use the default, none).
+    // The second server also unwraps on a worker thread and always signs off the event loop
+    // (SCEP_UNWRAP_THREADS=1, SCEP_KEY_PLACEMENT=offload; the other tests use the defaults: no
+    // thread, adaptive).
     for (const [value, same] of [[undefined, true], ['0', false]] as const) {
-      const r = await start({ SCEP_DATA_DIR: join(tmp, 'reply-cache'), SCEP_CHALLENGE: 'retry-pass', ...(value === undefined ? {} : { SCEP_REPLY_CACHE: value, SCEP_UNWRAP_THREADS: '1' }) });
+      const r = await start({ SCEP_DATA_DIR: join(tmp, 'reply-cache'), SCEP_CHALLENGE: 'retry-pass', ...(value === undefined ? {} : { SCEP_REPLY_CACHE: value, SCEP_UNWRAP_THREADS: '1', SCEP_KEY_PLACEMENT: 'offload' }) });
       try {
         const p = await prepare(r, 'retry-pass', 'retry-device');
         const first = await p.send();
@@ -251,6 +253,7 @@ describe('bad configuration: one clear line, non-zero exit, no stack trace', () 
     ['SCEP_LEGACY not boolean', () => ({ SCEP_LEGACY: 'maybe', SCEP_DATA_DIR: join(tmp, 'bad6') }), /SCEP_LEGACY must be 1 or 0/],
     ['short admin token', () => ({ SCEP_ADMIN_TOKEN: 'short', SCEP_DATA_DIR: join(tmp, 'bad7') }), /SCEP_ADMIN_TOKEN must be at least 16/],
     ['SCEP_UNWRAP_THREADS too many', () => ({ SCEP_UNWRAP_THREADS: '99', SCEP_DATA_DIR: join(tmp, 'bad9') }), /SCEP_UNWRAP_THREADS must be an integer from 0 to 16/],
+    ['SCEP_KEY_PLACEMENT unknown', () => ({ SCEP_KEY_PLACEMENT: 'inline', SCEP_DATA_DIR: join(tmp, 'bad10') }), /SCEP_KEY_PLACEMENT must be adaptive or offload/],
     ['SCEP_REPLY_CACHE negative', () => ({ SCEP_REPLY_CACHE: '-1', SCEP_DATA_DIR: join(tmp, 'bad8') }), /SCEP_REPLY_CACHE must be an integer/],
   ];
   it.each(cases)('%s', async (_name, env, message) => {

@@ -8,6 +8,11 @@ describe('readSettings defaults', () => {
     expect(read({}).unwrapThreads).toBe(0);
     expect(read({ SCEP_UNWRAP_THREADS: '2' }).unwrapThreads).toBe(2);
   });
+  it("places the CA's private-key operations adaptively unless SCEP_KEY_PLACEMENT says offload", () => {
+    expect(read({}).keyPlacement).toBe('adaptive');
+    expect(read({ SCEP_KEY_PLACEMENT: 'offload' }).keyPlacement).toBe('offload');
+    expect(() => read({ SCEP_KEY_PLACEMENT: 'inline' })).toThrow(/SCEP_KEY_PLACEMENT must be adaptive or offload/);
+  });
   it('the reply cache holds 10,000 replies unless SCEP_REPLY_CACHE says otherwise', () => {
     expect(read({}).replyCacheEntries).toBe(10_000);
     expect(read({ SCEP_REPLY_CACHE: '0' }).replyCacheEntries).toBe(0);
