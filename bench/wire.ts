@@ -7,6 +7,8 @@
  * Goal (issue #2): everything except the RSA private-key operations ≤ 25 % of the total.
  * The path is also measured as a server runs it, reading a request and answering it in one
  * operation: with one device, and with a new device per request (every key imported afresh).
+ * Keys use placement 'adaptive', the example server's default; SCEP_BENCH_PLACEMENT=offload
+ * measures with every signature on libuv's pool instead.
  */
 import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, sign, verify, type KeyObject } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
@@ -30,11 +32,15 @@ import { ClientKeyPool } from './server/keys.js';
 import { buildRequests } from './server/requests.js';
 
 const crypto = nodeCrypto();
+const PLACEMENT = process.env['SCEP_BENCH_PLACEMENT'] === 'offload' ? 'offload' : 'adaptive';
 const T0 = new Date('2026-01-01T00:00:00Z');
 
 async function party(subject: string, issuer?: { certificate: Certificate; key: PrivateKeyHandle }, ca = false): Promise<{ certificate: Certificate; key: PrivateKeyHandle; keyObject: KeyObject }> {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const key = nodePrivateKey(privateKey);
+  // As the example server places them: one operation at a time, as here, signs on this thread
+  // (after a < 1 µs yield). 'offload' would add the pool hand-off (~33 µs) and, on this VM, an
+  // idle-thread penalty a loaded server never pays (bench/idle-pool.ts); neither is codec work.
+  const key = nodePrivateKey(privateKey, { placement: PLACEMENT });
   const der = await buildCertificate(
     {
       serialNumber: 1234n,
@@ -91,21 +97,17 @@ export async function runWireBench(): Promise<{ parseUs: number; certRepUs: numb
   const certRep = await measure('buildCertRep SUCCESS', () => buildCertRep({ request: got.message, result: { status: 'SUCCESS', certificates: [issued, ca.certificate.der] }, signer: ca, crypto }));
 
   // Read and answer in one operation, as a server does: the reply's key wrap then finds the key the
-  // read has just imported. The CA signs on this thread here. On this VM a libuv thread that has been idle for a few hundred
-  // µs signs up to ~90 µs slower, which a loaded server never sees; it is not the codec's cost.
-  const unwrap = ca.key.unwrapKey?.bind(ca.key);
-  if (!unwrap) throw new Error('the CA key cannot unwrap');
-  const caSync: typeof ca = { ...ca, key: { ...ca.key, unwrapKey: unwrap, sign: async (_alg, data) => new Uint8Array(sign('sha256', data, caPriv)) } };
+  // read has just imported.
   const readAndAnswer = async (der: Uint8Array) => {
-    const m = await readPkiRequest(der, { crypto, recipients: [caSync] });
-    return buildCertRep({ request: m.message, result: { status: 'SUCCESS', certificates: [issued, ca.certificate.der] }, signer: caSync, crypto });
+    const m = await readPkiRequest(der, { crypto, recipients: [ca] });
+    return buildCertRep({ request: m.message, result: { status: 'SUCCESS', certificates: [issued, ca.certificate.der] }, signer: ca, crypto });
   };
-  const sameBoth = await measure('readPkiRequest + buildCertRep (sync sign), one device', () => readAndAnswer(req.der));
+  const sameBoth = await measure('readPkiRequest + buildCertRep, one device', () => readAndAnswer(req.der));
   // A new device per request: more distinct keys than nodeCrypto's 256-entry key cache, cycled, so
   // every lookup misses as it does on a server where each request brings its own key.
   const fresh = await freshDevices(FRESH_DEVICES, ca.certificate);
   let next = 0;
-  const freshBoth = await measure('readPkiRequest + buildCertRep (sync sign), a new device key each time', () => readAndAnswer(fresh[next++ % fresh.length] as Uint8Array));
+  const freshBoth = await measure('readPkiRequest + buildCertRep, a new device key each time', () => readAndAnswer(fresh[next++ % fresh.length] as Uint8Array));
   const issue = await measure('buildCertificate (issue)', () => buildCertificate(issuedTemplate, ca.key));
   // The road not taken: the @peculiar object model for the same message (decode only, no crypto).
   const peculiar = await measure('@peculiar AsnConvert.parse to EnvelopedData (decode only)', () => {
