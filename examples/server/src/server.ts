@@ -22,10 +22,11 @@ import {
   type ReplyCache,
   type ScepEvent,
   type ScepHandler,
+  type ScepMetrics,
 } from '@scep/server-core';
 import { toNodeListener } from '@scep/server-core/node';
 import type { CryptoProvider } from '@scep/wire';
-import { nodeCrypto, RsaThreadPool } from '@scep/wire/node';
+import { nodeCrypto, placementStats, RsaThreadPool } from '@scep/wire/node';
 import { loadOrCreatePki, type Pki } from './pki.js';
 import type { ProfileSettings, Settings } from './settings.js';
 import { ExampleConfigError } from './errors.js';
@@ -131,6 +132,8 @@ export async function createExampleServer(
   } catch (err) {
     throw new ExampleConfigError(err instanceof Error ? err.message : String(err));
   }
+
+  countPlacements(handler.metrics);
 
   const scep = toNodeListener(handler);
   const tokenDigest = createHash('sha256').update(settings.adminToken).digest();
@@ -264,4 +267,19 @@ export async function createExampleServer(
       return out;
     },
   };
+}
+
+/**
+ * Where this process's private-key operations ran (SCEP_KEY_PLACEMENT), as a counter beside the
+ * handler's, brought in whenever the counters are read. Cluster workers report it with the rest.
+ */
+function countPlacements(metrics: ScepMetrics): void {
+  let seen = placementStats();
+  const help = 'Private-key operations of this process by where they ran (inline: on the event loop)';
+  metrics.onCollect((m) => {
+    const now = placementStats();
+    m.inc('scep_private_key_operations_total', help, { placement: 'inline' }, now.inline - seen.inline);
+    m.inc('scep_private_key_operations_total', help, { placement: 'offloaded' }, now.offloaded - seen.offloaded);
+    seen = now;
+  });
 }

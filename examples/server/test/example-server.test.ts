@@ -90,6 +90,10 @@ describe('first start on a fresh machine', () => {
     expect(issued).toBe(2);
     const prom = await (await fetch(`${s.origin}/metrics`, { headers: auth })).text();
     expect(prom).toMatch(/scep_rejected_total\{profile="default",reason="challenge_invalid",fail_info="badRequest"\} \d+/);
+    // One request at a time on an idle server: every signature ran on the event loop (SCEP_KEY_PLACEMENT=adaptive).
+    const ops = (placement: string): number => Number(new RegExp(`^scep_private_key_operations_total\\{placement="${placement}"\\} (\\d+)$`, 'm').exec(prom)?.[1] ?? NaN);
+    expect(ops('inline')).toBeGreaterThanOrEqual(4);
+    expect(ops('offloaded')).toBe(0);
     expect((await fetch(`${s.origin}/admin/challenges`, { method: 'POST', headers: auth, body: '{"ttlSeconds":-1}' })).status).toBe(400);
   });
 });

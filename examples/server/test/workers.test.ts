@@ -86,6 +86,11 @@ describe('SCEP_WORKERS=2', () => {
     const reps = await Promise.all(Array.from({ length: 20 }, async () => post(d, await pkcsReq(d, 'w-3', 'workers-pass'))));
     expect(reps.every((r) => r.status === 'SUCCESS')).toBe(true);
     expect(await issued()).toBe(before + 20);
+    // Each worker reports where its signatures ran: at least the 40 of these 20 enrollments.
+    const text = await (await fetch(`${s.origin}/metrics`, { headers: auth })).text();
+    const ops = text.split('\n').filter((l) => l.startsWith('scep_private_key_operations_total{'));
+    expect(ops.map((l) => l.split(' ')[0]).sort()).toEqual(['scep_private_key_operations_total{placement="inline"}', 'scep_private_key_operations_total{placement="offloaded"}']);
+    expect(ops.reduce((a, l) => a + Number(l.split(' ').at(-1)), 0)).toBeGreaterThanOrEqual(40);
   });
 });
 

@@ -12,6 +12,19 @@ interface Series {
 /** Counters keyed by name and labels. */
 export class ScepMetrics {
   private readonly series = new Map<string, Series>();
+  private readonly collectors: ((metrics: ScepMetrics) => void)[] = [];
+
+  /**
+   * Runs `collect` each time the counters are read (dump, snapshot, get, toPrometheus), so figures
+   * kept elsewhere can be brought in with `inc` just before, instead of on every event.
+   */
+  onCollect(collect: (metrics: ScepMetrics) => void): void {
+    this.collectors.push(collect);
+  }
+
+  private collect(): void {
+    for (const c of this.collectors) c(this);
+  }
 
   inc(name: string, help: string, labels: Labels, by = 1): void {
     let s = this.series.get(name);
@@ -57,6 +70,7 @@ export class ScepMetrics {
 
   /** Every series with its help text, for merging counters kept in several processes. */
   dump(): { name: string; help: string; values: { labels: Labels; value: number }[] }[] {
+    this.collect();
     return [...this.series.values()].map((s) => ({ name: s.name, help: s.help, values: [...s.values.values()].map((v) => ({ labels: { ...v.labels }, value: v.value })) }));
   }
 
@@ -68,6 +82,7 @@ export class ScepMetrics {
 
   /** A snapshot: counter name → list of {labels, value}. */
   snapshot(): Record<string, { labels: Labels; value: number }[]> {
+    this.collect();
     const out: Record<string, { labels: Labels; value: number }[]> = {};
     for (const s of this.series.values()) out[s.name] = [...s.values.values()].map((v) => ({ labels: { ...v.labels }, value: v.value }));
     return out;
@@ -75,6 +90,7 @@ export class ScepMetrics {
 
   /** The value of one counter for labels that match `where` (summed). */
   get(name: string, where: Labels = {}): number {
+    this.collect();
     let sum = 0;
     for (const v of this.series.get(name)?.values.values() ?? []) {
       if (Object.entries(where).every(([k, x]) => v.labels[k] === x)) sum += v.value;
@@ -84,6 +100,7 @@ export class ScepMetrics {
 
   /** Prometheus text exposition format (version 0.0.4). */
   toPrometheus(): string {
+    this.collect();
     const esc = (s: string): string => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
     let out = '';
     for (const s of this.series.values()) {
