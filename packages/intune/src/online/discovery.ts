@@ -1,7 +1,8 @@
 /**
  * Finds the ScepRequestValidationFEService through Microsoft Graph: the Intune service
- * principal's `endpoints`, entry whose `providerName` matches (case-insensitively). The URI is
- * cached until `invalidate()`, which the client calls after any failed call.
+ * principal's `endpoints`, entry whose `providerName` matches (case-insensitively), following
+ * `@odata.nextLink` pages on the same Graph origin. The URI is cached until `invalidate()`, which
+ * the client calls after any failed call.
  */
 import { ServiceDiscoveryError, ServiceHttpError, ServiceResponseMalformedError } from '../errors.js';
 import { isJsonObject, parseJsonObject } from '../lib/json.js';
@@ -71,11 +72,33 @@ export class IntuneServiceLocator {
     this.#lookups++;
     const token = await this.#options.tokenProvider.getAccessToken(GRAPH_SCOPE, signal);
     const name = (this.#options.serviceName ?? SCEP_VALIDATION_SERVICE_NAME).toLowerCase();
+    const origin = new URL(this.#url).origin;
+    let url = this.#url;
+    // Graph pages collections (`@odata.nextLink`); the service may be listed on a later page.
+    for (let page = 1; ; page++) {
+      const json = await this.#page(url, token, signal);
+      const found = this.#match(json['value'], name);
+      if (found !== undefined) return found;
+      const next = json['@odata.nextLink'];
+      if (next === undefined) break;
+      // The bearer token only ever goes back to the Graph origin it was meant for.
+      if (typeof next !== 'string' || !sameOrigin(next, origin)) {
+        throw new ServiceDiscoveryError('Graph endpoints response links to a page elsewhere', {
+          cause: new ServiceResponseMalformedError('@odata.nextLink is not on the Graph origin'),
+        });
+      }
+      if (page >= MAX_PAGES) throw new ServiceDiscoveryError(`Graph endpoints listing runs past ${MAX_PAGES} pages`);
+      url = next;
+    }
+    throw new ServiceDiscoveryError(`Graph lists no ${this.#options.serviceName ?? SCEP_VALIDATION_SERVICE_NAME} endpoint`);
+  }
+
+  async #page(url: string, token: string, signal: AbortSignal | undefined): Promise<Record<string, unknown>> {
     let result;
     try {
       result = await httpCall({
         fetch: this.#fetch,
-        url: this.#url,
+        url,
         method: 'GET',
         headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
         timeoutMs: this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -93,13 +116,16 @@ export class IntuneServiceLocator {
       });
     }
     const json = parseJsonObject(result.text);
-    const value = json?.['value'];
-    if (!Array.isArray(value)) {
+    if (json === undefined || !Array.isArray(json['value'])) {
       throw new ServiceDiscoveryError('Graph endpoints response has no value array', {
         cause: new ServiceResponseMalformedError('no value array'),
       });
     }
-    for (const entry of value) {
+    return json;
+  }
+
+  #match(value: unknown, name: string): string | undefined {
+    for (const entry of value as unknown[]) {
       if (!isJsonObject(entry)) continue;
       const provider = entry['providerName'];
       const uri = entry['uri'];
@@ -111,7 +137,17 @@ export class IntuneServiceLocator {
         return this.#cached;
       }
     }
-    throw new ServiceDiscoveryError(`Graph lists no ${this.#options.serviceName ?? SCEP_VALIDATION_SERVICE_NAME} endpoint`);
+    return undefined;
   }
 }
 
+/** Pages of the endpoints listing followed at most, so a listing that links on forever ends. */
+const MAX_PAGES = 10;
+
+function sameOrigin(url: string, origin: string): boolean {
+  try {
+    return new URL(url).origin === origin;
+  } catch {
+    return false;
+  }
+}

@@ -61,6 +61,29 @@ describe('IntuneServiceLocator', () => {
     expect(await l.locate()).toBe(fake.serviceUri);
   });
 
+  it('follows @odata.nextLink pages until it finds the service, with the same token', async () => {
+    fake.discoveryMode = 'paged';
+    const l = locator();
+    expect(await l.locate()).toBe(fake.serviceUri);
+    const pages = fake.requestsTo('/endpoints');
+    expect(pages.map((r) => r.path.split('?')[1] ?? '')).toEqual(['', '$skiptoken=2', '$skiptoken=3']);
+    expect(new Set(pages.map((r) => r.headers.authorization)).size).toBe(1);
+    expect(l.lookupCount).toBe(1);
+  });
+
+  it('never sends the token to a nextLink on another origin, and stops after a bounded number of pages', async () => {
+    fake.discoveryMode = 'foreign-next';
+    expect(await failure(locator().locate())).toEqual({ code: 'ERR_INTUNE_DISCOVERY_FAILED', cause: 'ERR_INTUNE_RESPONSE_MALFORMED' });
+    // The fake would have recorded the followed link: it listens on that port under both names.
+    expect(fake.requestsTo('/endpoints').map((r) => r.headers.host)).toEqual([new URL(fake.url).host]);
+    fake.discoveryMode = 'bad-next';
+    expect(await failure(locator().locate())).toEqual({ code: 'ERR_INTUNE_DISCOVERY_FAILED', cause: 'ERR_INTUNE_RESPONSE_MALFORMED' });
+    fake.requests.length = 0;
+    fake.discoveryMode = 'endless';
+    expect((await failure(locator().locate())).code).toBe('ERR_INTUNE_DISCOVERY_FAILED');
+    expect(fake.requestsTo('/endpoints')).toHaveLength(10);
+  });
+
   it('times out', async () => {
     fake.discoveryMode = 'hang';
     expect(await failure(locator({ timeoutMs: 50 }).locate())).toEqual({ code: 'ERR_INTUNE_DISCOVERY_FAILED', cause: 'ERR_INTUNE_TIMEOUT' });

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 export const FAKE_TENANT = 'contoso.example';
 export const FAKE_CLIENT_ID = '11111111-2222-3333-4444-555555555555';
 export const FAKE_CLIENT_SECRET = 's3cr3t~value';
+const ENDPOINTS_PATH = '/v1.0/servicePrincipals/appId=0000000a-0000-0000-c000-000000000000/endpoints';
 export const SERVICE_PATH = '/TrafficGateway/TrafficRoutingService/DeviceManagement/StatelessScepRequestValidationFEService';
 
 export interface RecordedRequest {
@@ -27,7 +28,7 @@ export interface ScriptedResponse {
 }
 
 export type TokenMode = 'ok' | 'invalid_client' | 'http500' | 'bad-json' | 'no-token' | 'hang';
-export type DiscoveryMode = 'ok' | 'http500' | 'missing' | 'bad-json' | 'hang' | 'http-uri';
+export type DiscoveryMode = 'ok' | 'http500' | 'missing' | 'bad-json' | 'hang' | 'http-uri' | 'paged' | 'foreign-next' | 'endless' | 'bad-next';
 
 export class FakeMicrosoft {
   readonly requests: RecordedRequest[] = [];
@@ -78,8 +79,8 @@ export class FakeMicrosoft {
     this.requests.push({ method: req.method ?? '', path, headers: req.headers, body });
 
     if (req.method === 'POST' && path === `/${FAKE_TENANT}/oauth2/v2.0/token`) return this.#token(body, res);
-    if (req.method === 'GET' && path === '/v1.0/servicePrincipals/appId=0000000a-0000-0000-c000-000000000000/endpoints') {
-      return this.#discovery(req, res);
+    if (req.method === 'GET' && path.split('?')[0] === ENDPOINTS_PATH) {
+      return this.#discovery(req, res, new URLSearchParams(path.split('?')[1] ?? '').get('$skiptoken'));
     }
     const m = /^(.*)\/ScepActions\/(validateRequest|successNotification|failureNotification)$/.exec(path);
     if (req.method === 'POST' && m !== null && m[1] === SERVICE_PATH) return this.#scep(m[2]!, req, body, res);
@@ -115,9 +116,22 @@ export class FakeMicrosoft {
     return auth.startsWith('Bearer ') ? this.#issued.get(auth.slice(7)) : undefined;
   }
 
-  #discovery(req: IncomingMessage, res: ServerResponse): void {
+  #discovery(req: IncomingMessage, res: ServerResponse, skipToken: string | null): void {
     if (this.#bearerScope(req) !== 'https://graph.microsoft.com/.default') return send(res, 401, { error: { code: 'InvalidAuthenticationToken' } });
+    const other = (n: number): object => ({ id: `o${n}`, capability: 'x', providerId: null, providerName: `OtherService${n}`, providerResourceId: null, uri: `${this.#url}/other/${n}` });
+    const page = Number(skipToken ?? '1');
+    const nextLink = (to: string): string => `${this.#url}${ENDPOINTS_PATH}?$skiptoken=${to}`;
     switch (this.discoveryMode) {
+      case 'paged':
+        // Graph's paging: the service is on the third page.
+        if (page < 3) return send(res, 200, { value: [other(page * 2), other(page * 2 + 1)], '@odata.nextLink': nextLink(String(page + 1)) });
+        return send(res, 200, { value: [other(9), { id: '2', capability: 'x', providerId: null, providerName: 'ScepRequestValidationFEService', providerResourceId: null, uri: this.serviceUri }] });
+      case 'endless':
+        return send(res, 200, { value: [other(page)], '@odata.nextLink': nextLink(String(page + 1)) });
+      case 'foreign-next':
+        return send(res, 200, { value: [other(1)], '@odata.nextLink': `http://localhost:${new URL(this.#url).port}${ENDPOINTS_PATH}?$skiptoken=2` });
+      case 'bad-next':
+        return send(res, 200, { value: [other(1)], '@odata.nextLink': 42 });
       case 'hang':
         return;
       case 'http500':
