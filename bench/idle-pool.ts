@@ -27,9 +27,10 @@ async function time(fn: () => unknown, n = 3000): Promise<{ wall: number; cpu: n
 }
 
 const alone = await time(asyncSign);
-const turn = await time(() => new Promise((r) => setImmediate(r)), 100_000);
+const nextTurn = (): Promise<unknown> => new Promise((r) => setImmediate(r));
+const turn = await time(nextTurn, 100_000);
 const syncAfterTurn = await time(async () => {
-  await new Promise((r) => setImmediate(r));
+  await nextTurn();
   sign('sha256', data, privateKey);
 });
 const rows = [['main thread spins first (µs)', 'spin + sign, wall µs', 'penalty wall µs', 'penalty CPU µs']];

@@ -76,10 +76,9 @@ export class IntuneServiceLocator {
     let url = this.#url;
     // Graph pages collections (`@odata.nextLink`); the service may be listed on a later page.
     for (let page = 1; ; page++) {
-      const json = await this.#page(url, token, signal);
-      const found = this.#match(json['value'], name);
+      const { value, next } = await this.#page(url, token, signal);
+      const found = this.#match(value, name);
       if (found !== undefined) return found;
-      const next = json['@odata.nextLink'];
       if (next === undefined) break;
       // The bearer token only ever goes back to the Graph origin it was meant for.
       if (typeof next !== 'string' || !sameOrigin(next, origin)) {
@@ -93,7 +92,8 @@ export class IntuneServiceLocator {
     throw new ServiceDiscoveryError(`Graph lists no ${this.#options.serviceName ?? SCEP_VALIDATION_SERVICE_NAME} endpoint`);
   }
 
-  async #page(url: string, token: string, signal: AbortSignal | undefined): Promise<Record<string, unknown>> {
+  /** One page of the listing: its entries and its `@odata.nextLink`, unchecked. */
+  async #page(url: string, token: string, signal: AbortSignal | undefined): Promise<{ value: unknown[]; next: unknown }> {
     let result;
     try {
       result = await httpCall({
@@ -116,16 +116,17 @@ export class IntuneServiceLocator {
       });
     }
     const json = parseJsonObject(result.text);
-    if (json === undefined || !Array.isArray(json['value'])) {
+    const value = json?.['value'];
+    if (!Array.isArray(value)) {
       throw new ServiceDiscoveryError('Graph endpoints response has no value array', {
         cause: new ServiceResponseMalformedError('no value array'),
       });
     }
-    return json;
+    return { value, next: json?.['@odata.nextLink'] };
   }
 
-  #match(value: unknown, name: string): string | undefined {
-    for (const entry of value as unknown[]) {
+  #match(value: readonly unknown[], name: string): string | undefined {
+    for (const entry of value) {
       if (!isJsonObject(entry)) continue;
       const provider = entry['providerName'];
       const uri = entry['uri'];

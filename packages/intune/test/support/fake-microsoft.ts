@@ -76,11 +76,12 @@ export class FakeMicrosoft {
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const path = req.url ?? '';
+    const [pathname, query = ''] = path.split('?');
     this.requests.push({ method: req.method ?? '', path, headers: req.headers, body });
 
     if (req.method === 'POST' && path === `/${FAKE_TENANT}/oauth2/v2.0/token`) return this.#token(body, res);
-    if (req.method === 'GET' && path.split('?')[0] === ENDPOINTS_PATH) {
-      return this.#discovery(req, res, new URLSearchParams(path.split('?')[1] ?? '').get('$skiptoken'));
+    if (req.method === 'GET' && pathname === ENDPOINTS_PATH) {
+      return this.#discovery(req, res, new URLSearchParams(query).get('$skiptoken'));
     }
     const m = /^(.*)\/ScepActions\/(validateRequest|successNotification|failureNotification)$/.exec(path);
     if (req.method === 'POST' && m !== null && m[1] === SERVICE_PATH) return this.#scep(m[2]!, req, body, res);

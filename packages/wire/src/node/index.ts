@@ -180,19 +180,25 @@ function spkiId(spki: Uint8Array): string {
   return s;
 }
 
-function verifyWith(alg: SignatureAlgorithm, key: KeyObject, data: Uint8Array, sig: Uint8Array): boolean {
+/** node:crypto's digest name and key input for a signature algorithm (signing and verifying alike). */
+function signatureInput(alg: SignatureAlgorithm, key: KeyObject): [string | null, KeyObject | SignKeyObjectInput] {
   switch (alg.scheme) {
     case 'RSASSA-PKCS1-v1_5':
-      return nodeVerify(NODE_DIGEST[alg.digest], data, key, sig);
+      return [NODE_DIGEST[alg.digest], key];
     case 'RSASSA-PSS':
       if (alg.mgfDigest !== alg.digest) throw new UnsupportedAlgorithmError('PSS with a different MGF1 hash');
-      return nodeVerify(NODE_DIGEST[alg.digest], data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: alg.saltLength }, sig);
+      return [NODE_DIGEST[alg.digest], { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: alg.saltLength }];
     case 'ECDSA':
-      return nodeVerify(NODE_DIGEST[alg.digest], data, { key, dsaEncoding: 'der' }, sig);
+      return [NODE_DIGEST[alg.digest], { key, dsaEncoding: 'der' }];
     case 'Ed25519':
     case 'Ed448':
-      return nodeVerify(null, data, key, sig);
+      return [null, key];
   }
+}
+
+function verifyWith(alg: SignatureAlgorithm, key: KeyObject, data: Uint8Array, sig: Uint8Array): boolean {
+  const [digest, input] = signatureInput(alg, key);
+  return nodeVerify(digest, data, input, sig);
 }
 
 function keyTypeOf(key: KeyObject): KeyType {
@@ -243,25 +249,11 @@ export function nodePrivateKey(input: NodeKeyInput, options: NodePrivateKeyOptio
   const keyType = keyTypeOf(key);
   const publicKeyInfo = u8(createPublicKey(key).export({ type: 'spki', format: 'der' }));
   const placement = options.placement ?? 'offload';
-  const signArgs = (algorithm: SignatureAlgorithm): [string | null, KeyObject | SignKeyObjectInput] => {
-    switch (algorithm.scheme) {
-      case 'RSASSA-PKCS1-v1_5':
-        return [NODE_DIGEST[algorithm.digest], key];
-      case 'RSASSA-PSS':
-        if (algorithm.mgfDigest !== algorithm.digest) throw new UnsupportedAlgorithmError('PSS with a different MGF1 hash');
-        return [NODE_DIGEST[algorithm.digest], { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: algorithm.saltLength }];
-      case 'ECDSA':
-        return [NODE_DIGEST[algorithm.digest], { key, dsaEncoding: 'der' }];
-      case 'Ed25519':
-      case 'Ed448':
-        return [null, key];
-    }
-  };
   const handle: PrivateKeyHandle = {
     keyType,
     publicKeyInfo,
     async sign(algorithm, data) {
-      const [digest, signKey] = signArgs(algorithm);
+      const [digest, signKey] = signatureInput(algorithm, key);
       return place(
         placement,
         () => u8(nodeSign(digest, data, signKey)),
