@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { parseCaCertResponse, type Certificate } from '@scep/wire';
 import { findScepserverPid } from './proc.js';
 import { assertLoopback } from './load.js';
+import { startArgs } from '../../examples/server/test/process.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -73,11 +74,14 @@ export interface OursOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-/** Starts examples/server like `pnpm start` (node --conditions=@scep/source --import tsx …/main.ts). */
+/**
+ * Starts examples/server with the node arguments of that root's `start` script, as `pnpm start` does
+ * (the libuv pool preload, --conditions=@scep/source, tsx, main.ts); `nodeFlags` go first.
+ */
 export async function startOurs(o: OursOptions): Promise<ServerUnderTest & { readonly child: ChildProcess; readonly stderr: () => string }> {
   const port = await freePort();
   const root = o.root ?? ROOT;
-  const child = spawn(process.execPath, [...(o.nodeFlags ?? []), '--conditions=@scep/source', '--import', 'tsx', resolve(root, 'examples/server/src/main.ts')], {
+  const child = spawn(process.execPath, [...(o.nodeFlags ?? []), ...startArgs(root)], {
     cwd: root,
     env: {
       PATH: process.env['PATH'] ?? '',

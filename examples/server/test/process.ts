@@ -1,9 +1,20 @@
 /** Starts the example server exactly as `pnpm start` does (a child process) and reads its banner. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
-export const MAIN = resolve(ROOT, 'examples/server/src/main.ts');
+
+/**
+ * The node arguments of the root `start` script (`node …`), paths made absolute against `root`:
+ * the tests and the server benchmark start the server with exactly these.
+ */
+export function startArgs(root = ROOT): string[] {
+  const script = (JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { scripts?: { start?: string } }).scripts?.start ?? '';
+  const [cmd, ...args] = script.trim().split(/\s+/);
+  if (cmd !== 'node') throw new Error(`the start script of ${root} does not run node: ${script}`);
+  return args.map((a) => (!a.startsWith('-') && a.includes('/') ? resolve(root, a) : a));
+}
 
 export interface Started {
   readonly child: ChildProcess;
@@ -17,7 +28,7 @@ export interface Started {
 }
 
 export function runMain(env: Record<string, string>, cwd = ROOT): ChildProcess {
-  return spawn(process.execPath, ['--conditions=@scep/source', '--import', 'tsx', MAIN], {
+  return spawn(process.execPath, startArgs(), {
     cwd,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
