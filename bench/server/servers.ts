@@ -76,7 +76,7 @@ export interface OursOptions {
 
 /**
  * Starts examples/server with the node arguments of that root's `start` script, as `pnpm start` does
- * (the libuv pool preload, --conditions=@scep/source, tsx, main.ts); `nodeFlags` go first.
+ * (today --conditions=@scep/source, tsx, main.ts); `nodeFlags` go first.
  */
 export async function startOurs(o: OursOptions): Promise<ServerUnderTest & { readonly child: ChildProcess; readonly stderr: () => string }> {
   const port = await freePort();
