@@ -27,6 +27,13 @@ import { RequestPool, type PreparedRequest } from './requests.js';
 import { attachMicromdm, ROOT, startMicromdm, startOurs, type ServerUnderTest } from './servers.js';
 import { duplicates, verifyReplies } from './verify.js';
 
+// The soak's default warm-up: the 10,000-entry reply cache filled, then every entry replaced once,
+// and at least this long (at ~1,100/s the enrollments took 21 s and RSS still rose for 10-20 s after:
+// V8 grows its heap over time, docs/benchmarks.md "Memory").
+const SOAK_WARMUP_ENROLLMENTS = 20_000;
+const SOAK_WARMUP_MIN_S = 30;
+const SOAK_WARMUP = `at least ${SOAK_WARMUP_MIN_S} s and ${SOAK_WARMUP_ENROLLMENTS.toLocaleString('en')} enrollments`;
+
 const USAGE = `pnpm bench:server [options]
   (default)            the matrix: ours (1 process, 2 workers) and micromdm at each concurrency
   --levels 1,2,4,8     concurrency levels
@@ -36,7 +43,7 @@ const USAGE = `pnpm bench:server [options]
   --cipher AES-128-CBC content cipher of the requests (AES-128-CBC or AES-256-CBC)
   --sample 50          decode and check every Nth reply
   --soak 60            our server at c=8: RSS after warm-up vs after SECONDS more (flat within 10 %)
-  --soak-warmup S      soak warm-up seconds (default: 30 s and 20,000 enrollments: the reply cache filled and turned over once, the heap grown)
+  --soak-warmup S      soak warm-up seconds (default: ${SOAK_WARMUP}: the reply cache filled and turned over once, the heap grown)
   --serials 10000      our server at c=8: N enrollments, every reply decoded, duplicate serials, failures
   --profile            our server (1 process) under node --cpu-prof at c=--profile-concurrency (8)
   --matrix             run the matrix too when --soak/--serials/--profile is given
@@ -436,7 +443,7 @@ try {
   }
 
   if (soakS !== undefined) {
-    log(`soak: our server at c=8: warm-up (${args['soak-warmup'] === undefined ? 'at least 30 s and 20,000 enrollments: the 10,000-entry retransmission cache fills, then turns over once' : `${args['soak-warmup']} s`}), then ${soakS} s`);
+    log(`soak: our server at c=8: warm-up (${args['soak-warmup'] === undefined ? `${SOAK_WARMUP}: the 10,000-entry retransmission cache fills, then turns over once` : `${args['soak-warmup']} s`}), then ${soakS} s`);
     const { s } = await startOursChecked(join(temp, 'soak-data'), challenge, 1);
     const pool = new RequestPool({ keys, recipients: s.caCertificates, challenge, cipher, crypto, tag: `k${randomBytes(3).toString('hex')}` });
     const cursor = { next: 0 };
@@ -447,10 +454,8 @@ try {
     const p = await runLevel({ url: s.url, requests: pool.items, cursor, concurrency: 8, warmupMs: 0, durationMs: 3000, sampleEvery: 1e9 });
     const guess = (p.success / (p.windowMs / 1000)) * (p.exhausted ? 2 : 1);
     // The RSS reference is the median of the warm-up's last 10 s, so those 10 s must come after the
-    // reply cache is full and evicting: fill it (10,000), then replace every entry once (10,000).
-    // And at least 30 s: at ~1,100/s the 20,000 took 21 s and RSS still rose for 10-20 s after
-    // (V8 grows its heap over time, docs/benchmarks.md "Memory").
-    const warmS = args['soak-warmup'] === undefined ? Math.max(30, 20_000 / guess + 3) : num(args['soak-warmup'], 'soak-warmup', 15, 3600);
+    // server's steady state (SOAK_WARMUP_*).
+    const warmS = args['soak-warmup'] === undefined ? Math.max(SOAK_WARMUP_MIN_S, SOAK_WARMUP_ENROLLMENTS / guess + 3) : num(args['soak-warmup'], 'soak-warmup', 15, 3600);
     await pool.ensure(cursor.next + Math.ceil(guess * (warmS + soakS) * 1.2) + 500);
     await waitQuiet({ maxCores: FOREIGN_MAX, timeoutMs: 120_000 });
     // RSS once a second; each end point is the median of its last 10 s (GC makes single samples jump).
