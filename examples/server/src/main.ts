@@ -4,6 +4,7 @@
  * node:cluster workers with their shared state in the primary. See docs/example-server.md.
  */
 import { randomBytes } from 'node:crypto';
+import { lowerHelperThreadPriority } from '@scep/wire/node';
 import { banner } from './banner.js';
 import { cluster, IpcClient, SharedState, type ReadyMessage } from './cluster.js';
 import { ExampleConfigError } from './errors.js';
@@ -26,10 +27,24 @@ function onSignals(app: ExampleServer, extra: () => void = () => undefined): voi
   });
 }
 
+// Lets the event loop run before libuv's signing threads when the cores are busy
+// (docs/example-server.md, "Threads").
+async function helperPriority(settings: Settings, quiet = false): Promise<void> {
+  if (settings.helperNice === 0) return;
+  try {
+    const r = await lowerHelperThreadPriority(settings.helperNice);
+    if (r && !quiet) log(`threads: ${r.threads} helper threads (libuv's pool, V8) at nice ${r.nice}, the event loop at ${r.eventLoopNice} (SCEP_HELPER_NICE=0 leaves them alone)`);
+    if (r && r.failed > 0) log(`warning: ${r.failed} helper threads kept their priority`);
+  } catch (err) {
+    log(`warning: could not lower the helper threads' priority: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 async function single(settings: Settings): Promise<void> {
   const app = await createExampleServer(settings, { log });
   for (const w of app.handler.warnings) log(`warning: ${w}`);
   const { url } = await app.listen();
+  await helperPriority(settings);
   console.log(banner(app, url));
   onSignals(app);
 }
@@ -39,6 +54,7 @@ async function worker(settings: Settings): Promise<void> {
   const app = await createExampleServer(settings, { log, shared: ipc });
   ipc.metrics = app.handler.metrics;
   const { url } = await app.listen();
+  await helperPriority(settings, true);
   const ready: ReadyMessage = { t: 'scep-ready', url };
   (process.send as (m: unknown) => boolean)(ready);
   onSignals(app);

@@ -43,6 +43,8 @@ export interface Settings {
   readonly unwrapThreads: number;
   /** Where the CA's private-key operations run (@scep/wire/node `placement`). */
   readonly keyPlacement: Placement;
+  /** Nice value for every thread but the event loop (Linux); 0 leaves them as they are. */
+  readonly helperNice: number;
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -180,6 +182,9 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
   // Off by default: on the 2-core benchmark machine a thread helped at concurrency 8 (throughput,
   // p99) but cost latency at 1-2 and grew RSS (docs/benchmarks.md, proposal 2).
   const unwrapThreads = env['SCEP_UNWRAP_THREADS'] ? int(env['SCEP_UNWRAP_THREADS'], 'SCEP_UNWRAP_THREADS', 0, 16) : 0;
+  // 19: the event loop before libuv's signing threads when cores are short (docs/benchmarks.md,
+  // proposal 10). 0 turns it off.
+  const helperNice = env['SCEP_HELPER_NICE'] ? int(env['SCEP_HELPER_NICE'], 'SCEP_HELPER_NICE', 0, 19) : 19;
   const placement = env['SCEP_KEY_PLACEMENT'] || 'adaptive';
   if (!isPlacement(placement)) throw new ExampleConfigError(`SCEP_KEY_PLACEMENT must be adaptive or offload, got ${JSON.stringify(placement)}`);
 
@@ -234,6 +239,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>>, 
     replyCacheEntries,
     unwrapThreads,
     keyPlacement: placement,
+    helperNice,
     env,
   };
 }

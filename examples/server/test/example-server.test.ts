@@ -1,7 +1,7 @@
 /** The README's main command as a user meets it: a real process, its files, its banner, its errors, its admin API. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
@@ -21,7 +21,7 @@ import {
   type Certificate,
 } from '@scep/wire';
 import { nodeCrypto, nodePrivateKey } from '@scep/wire/node';
-import { expectExit, start, type Started } from './process.js';
+import { expectExit, start, threadNice, type Started } from './process.js';
 
 const crypto = nodeCrypto();
 const tmp = mkdtempSync(join(tmpdir(), 'scep-example-'));
@@ -96,6 +96,15 @@ describe('first start on a fresh machine', () => {
     expect(ops('offloaded')).toBe(0);
     expect((await fetch(`${s.origin}/admin/challenges`, { method: 'POST', headers: auth, body: '{"ttlSeconds":-1}' })).status).toBe(400);
   });
+  it.runIf(process.platform === 'linux')('runs every thread but the event loop at nice 19 (SCEP_HELPER_NICE) and says so', () => {
+    const own = getPriority();
+    const t = threadNice(s.child.pid as number);
+    expect(t.main).toBe(own);
+    // libuv's pool (4) and V8's platform threads.
+    expect(t.helpers.length).toBeGreaterThanOrEqual(5);
+    expect(t.helpers.every((n) => n === Math.max(19, own))).toBe(true);
+    expect(s.stderr()).toContain(`threads: ${t.helpers.length} helper threads (libuv's pool, V8) at nice ${Math.max(19, own)}`);
+  });
 });
 
 describe('later starts', () => {
@@ -135,6 +144,17 @@ describe('later starts', () => {
       } finally {
         await r.stop();
       }
+    }
+  });
+  it.runIf(process.platform === 'linux')('SCEP_HELPER_NICE=0 leaves every thread at the nice value it started with', async () => {
+    const r = await start({ SCEP_DATA_DIR: join(tmp, 'nice-0'), SCEP_HELPER_NICE: '0' });
+    try {
+      const own = getPriority();
+      const t = threadNice(r.child.pid as number);
+      expect([t.main, ...t.helpers].every((n) => n === own)).toBe(true);
+      expect(r.stderr()).not.toContain('helper threads');
+    } finally {
+      await r.stop();
     }
   });
   it('use ra.crt/ra.key when present (GetCACert is then RA + CA)', async () => {

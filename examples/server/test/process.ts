@@ -1,6 +1,6 @@
 /** Starts the example server exactly as `pnpm start` does (a child process) and reads its banner. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
@@ -88,4 +88,21 @@ export function start(env: Record<string, string>, cwd?: string): Promise<Starte
       rej(new Error(`example server exited with ${code}:\n${out}\n${err}`));
     });
   });
+}
+
+/**
+ * Linux: the nice value of each thread of process `pid`, as the kernel reports it
+ * (/proc/<pid>/task/<id>/stat, field 19), and the process's child processes.
+ */
+export function threadNice(pid: number): { readonly main: number; readonly helpers: readonly number[]; readonly children: readonly number[] } {
+  const nice = (id: string): number => {
+    const stat = readFileSync(`/proc/${pid}/task/${id}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  };
+  const ids = readdirSync(`/proc/${pid}/task`);
+  return {
+    main: nice(String(pid)),
+    helpers: ids.filter((id) => id !== String(pid)).map(nice),
+    children: ids.flatMap((id) => readFileSync(`/proc/${pid}/task/${id}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)),
+  };
 }

@@ -13,6 +13,12 @@ describe('readSettings defaults', () => {
     expect(read({ SCEP_KEY_PLACEMENT: 'offload' }).keyPlacement).toBe('offload');
     expect(() => read({ SCEP_KEY_PLACEMENT: 'inline' })).toThrow(/SCEP_KEY_PLACEMENT must be adaptive or offload/);
   });
+  it('puts the helper threads at nice 19 unless SCEP_HELPER_NICE says otherwise (0: leave them)', () => {
+    expect(read({}).helperNice).toBe(19);
+    expect(read({ SCEP_HELPER_NICE: '0' }).helperNice).toBe(0);
+    expect(read({ SCEP_HELPER_NICE: '10' }).helperNice).toBe(10);
+    for (const bad of ['20', '-1', 'high', '1.5']) expect(() => read({ SCEP_HELPER_NICE: bad })).toThrow(/SCEP_HELPER_NICE must be an integer from 0 to 19/);
+  });
   it('the reply cache holds 10,000 replies unless SCEP_REPLY_CACHE says otherwise', () => {
     expect(read({}).replyCacheEntries).toBe(10_000);
     expect(read({ SCEP_REPLY_CACHE: '0' }).replyCacheEntries).toBe(0);

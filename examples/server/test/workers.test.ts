@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
 import { get, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCertificate, buildCsr, buildPkiRequest, encodeIssuerAndSubject, parseCaCertResponse, parseCertificate, readCertRep, type Certificate, type PrivateKeyHandle } from '@scep/wire';
 import { nodeCrypto, nodePrivateKey } from '@scep/wire/node';
-import { start, type Started } from './process.js';
+import { start, threadNice, type Started } from './process.js';
 
 const crypto = nodeCrypto();
 const tmp = mkdtempSync(join(tmpdir(), 'scep-workers-'));
@@ -55,6 +55,18 @@ describe('SCEP_WORKERS=2', () => {
     expect(seen.size).toBe(2);
     const d = await device('w-1');
     expect((await post(d, await pkcsReq(d, 'w-1', 'workers-pass'))).status).toBe('SUCCESS');
+  });
+  it.runIf(process.platform === 'linux')('each worker runs its helper threads at nice 19 and its event loop as started; the primary is left alone', () => {
+    const own = getPriority();
+    const primary = threadNice(s.child.pid as number);
+    expect([primary.main, ...primary.helpers].every((n) => n === own)).toBe(true);
+    expect(primary.children).toHaveLength(2);
+    for (const pid of primary.children) {
+      const w = threadNice(pid);
+      expect(w.main).toBe(own);
+      expect(w.helpers.length).toBeGreaterThanOrEqual(5);
+      expect(w.helpers.every((n) => n === Math.max(19, own))).toBe(true);
+    }
   });
   it('a one-time challenge minted on one worker is used exactly once across both', async () => {
     const { challenge } = (await (await fetch(`${s.origin}/admin/challenges`, { method: 'POST', headers: auth, body: '{"ttlSeconds":60}' })).json()) as { challenge: string };

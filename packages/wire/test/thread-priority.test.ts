@@ -1,0 +1,130 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { lowerHelperThreadPriority, type ThreadPriorityHost } from '../src/node/index.js';
+
+/** A process with threads 100 (main), 101, 102, 103 and the given nice values. */
+function fakeHost(over: Partial<ThreadPriorityHost> & { nice?: Record<number, number>; gone?: number[] } = {}) {
+  const nice: Record<number, number> = { 100: 0, 101: 0, 102: 0, 103: 0, ...over.nice };
+  const calls: string[] = [];
+  const host: ThreadPriorityHost = {
+    platform: 'linux',
+    isMainThread: true,
+    pid: 100,
+    threads: () => {
+      calls.push('threads');
+      return Object.keys(nice).map(Number);
+    },
+    getPriority: (id) => {
+      if (over.gone?.includes(id)) throw new Error('ESRCH');
+      return nice[id] as number;
+    },
+    setPriority: (id, n) => {
+      calls.push(`set ${id} ${n}`);
+      nice[id] = n;
+    },
+    poolStarted: async () => {
+      calls.push('pool');
+    },
+    ...over,
+  };
+  return { host, nice, calls };
+}
+
+describe('lowerHelperThreadPriority', () => {
+  it('sets every thread but the main one, after the pool has started', async () => {
+    const { host, nice, calls } = fakeHost();
+    expect(await lowerHelperThreadPriority(19, host)).toEqual({ nice: 19, eventLoopNice: 0, threads: 3, failed: 0 });
+    expect(nice).toEqual({ 100: 0, 101: 19, 102: 19, 103: 19 });
+    expect(calls[0]).toBe('pool');
+    expect(calls[1]).toBe('threads');
+  });
+
+  it('never raises a priority: a thread already above the value keeps its own, and the value is at least the event loop’s', async () => {
+    const a = fakeHost({ nice: { 102: 15 } });
+    expect(await lowerHelperThreadPriority(10, a.host)).toMatchObject({ nice: 10, threads: 3 });
+    expect(a.nice).toEqual({ 100: 0, 101: 10, 102: 15, 103: 10 });
+    expect(a.calls).not.toContain('set 102 10');
+
+    const b = fakeHost({ nice: { 100: 12, 101: 12, 102: 12, 103: 12 } });
+    expect(await lowerHelperThreadPriority(5, b.host)).toEqual({ nice: 12, eventLoopNice: 12, threads: 3, failed: 0 });
+    expect(b.calls.filter((c) => c.startsWith('set'))).toEqual([]);
+  });
+
+  it('counts threads it could not change and goes on', async () => {
+    const { host, nice } = fakeHost({ gone: [102] });
+    expect(await lowerHelperThreadPriority(19, host)).toEqual({ nice: 19, eventLoopNice: 0, threads: 2, failed: 1 });
+    expect(nice[103]).toBe(19);
+  });
+
+  it('does nothing off Linux or off the main thread', async () => {
+    const untouched = (): never => {
+      throw new Error('must not be called');
+    };
+    const trap = { threads: untouched, setPriority: untouched, poolStarted: untouched };
+    expect(await lowerHelperThreadPriority(19, fakeHost({ platform: 'darwin', ...trap }).host)).toBeUndefined();
+    expect(await lowerHelperThreadPriority(19, fakeHost({ platform: 'win32', ...trap }).host)).toBeUndefined();
+    expect(await lowerHelperThreadPriority(19, fakeHost({ isMainThread: false, ...trap }).host)).toBeUndefined();
+  });
+
+  it('takes nice values from 1 to 19 only', async () => {
+    for (const bad of [0, -5, 20, 1.5, Number.NaN]) await expect(lowerHelperThreadPriority(bad, fakeHost().host)).rejects.toThrow(RangeError);
+  });
+
+  describe.runIf(process.platform === 'linux')('in a real process', () => {
+    // Inside the repository, so the script resolves @scep/wire as a user's code would. It prints
+    // each thread's nice value as the kernel reports it (/proc/self/task/<id>/stat, field 19).
+    const run = (prefix: readonly string[], nice: number): { result: unknown; threads: Record<string, number>; pid: number } => {
+      const root = resolve(import.meta.dirname, '../../..');
+      mkdirSync(join(root, '.tmp'), { recursive: true });
+      const dir = mkdtempSync(join(root, '.tmp', 'thread-priority-'));
+      try {
+        const script = join(dir, 'run.ts');
+        writeFileSync(
+          script,
+          `import { readdirSync, readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { lowerHelperThreadPriority } from '@scep/wire/node';
+// A worker thread that exists before the call is a helper too.
+const w = new Worker("require('node:worker_threads').parentPort.postMessage('up'); setInterval(() => {}, 1000);", { eval: true });
+await new Promise((r) => w.once('message', r));
+const result = await lowerHelperThreadPriority(${nice});
+const threads = {};
+for (const id of readdirSync('/proc/self/task')) {
+  const stat = readFileSync('/proc/self/task/' + id + '/stat', 'utf8');
+  threads[id] = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+console.log(JSON.stringify({ result, threads, pid: process.pid }));
+await w.terminate();
+`,
+        );
+        const node = [process.execPath, '--conditions=@scep/source', '--import', 'tsx', script];
+        const [cmd, ...args] = [...prefix, ...node] as [string, ...string[]];
+        const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', timeout: 30_000 });
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        return JSON.parse(r.stdout) as { result: unknown; threads: Record<string, number>; pid: number };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+
+    it('leaves the event loop at its nice value and puts every other thread (libuv pool, V8, a worker) at the one asked for', () => {
+      const { result, threads, pid } = run([], 19);
+      const helpers = Object.entries(threads).filter(([id]) => Number(id) !== pid);
+      // At least libuv's 4 pool threads, V8's platform threads and the worker.
+      expect(helpers.length).toBeGreaterThanOrEqual(6);
+      expect(threads[String(pid)]).toBe(0);
+      expect(helpers.every(([, n]) => n === 19)).toBe(true);
+      expect(result).toEqual({ nice: 19, eventLoopNice: 0, threads: helpers.length, failed: 0 });
+    });
+
+    it('under `nice -n 12`, asked for 5: nothing is raised, the helpers stay at 12', () => {
+      const { result, threads, pid } = run(['nice', '-n', '12'], 5);
+      expect(Object.values(threads).every((n) => n === 12)).toBe(true);
+      expect(threads[String(pid)]).toBe(12);
+      expect(result).toMatchObject({ nice: 12, eventLoopNice: 12, failed: 0 });
+    });
+  });
+});
