@@ -32,9 +32,9 @@ function onSignals(app: ExampleServer, extra: () => void = () => undefined): voi
 async function helperPriority(settings: Settings, quiet = false): Promise<void> {
   if (settings.helperNice === 0) return;
   try {
-    const r = await lowerHelperThreadPriority(settings.helperNice);
-    if (r && !quiet) log(`threads: ${r.threads} helper threads (libuv's pool, V8) at nice ${r.nice}, the event loop at ${r.eventLoopNice} (SCEP_HELPER_NICE=0 leaves them alone)`);
-    if (r && r.failed > 0) log(`warning: ${r.failed} helper threads kept their priority`);
+    const r = await lowerHelperThreadPriority({ nice: settings.helperNice });
+    if (r && !quiet) log(`threads: ${r.helpers} helper threads (libuv's pool, V8) at nice ${r.nice}, the event loop at ${r.eventLoopNice} (SCEP_HELPER_NICE=0 leaves them alone)`);
+    if (r && r.failed > 0) log(`warning: the priority of ${r.failed} helper threads could not be changed (exited, or not permitted)`);
   } catch (err) {
     log(`warning: could not lower the helper threads' priority: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -100,7 +100,8 @@ describe('first start on a fresh machine', () => {
     const own = getPriority();
     const t = threadNice(s.child.pid as number);
     expect(t.main).toBe(own);
-    // libuv's pool (4) and V8's platform threads.
+    // libuv's pool (4) and V8's platform threads. With the defaults no thread starts after the
+    // call (an unwrap thread would: SCEP_UNWRAP_THREADS is not set here).
     expect(t.helpers.length).toBeGreaterThanOrEqual(5);
     expect(t.helpers.every((n) => n === Math.max(19, own))).toBe(true);
     expect(s.stderr()).toContain(`threads: ${t.helpers.length} helper threads (libuv's pool, V8) at nice ${Math.max(19, own)}`);

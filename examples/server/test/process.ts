@@ -95,14 +95,25 @@ export function start(env: Record<string, string>, cwd?: string): Promise<Starte
  * (/proc/<pid>/task/<id>/stat, field 19), and the process's child processes.
  */
 export function threadNice(pid: number): { readonly main: number; readonly helpers: readonly number[]; readonly children: readonly number[] } {
-  const nice = (id: string): number => {
-    const stat = readFileSync(`/proc/${pid}/task/${id}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  // A thread can exit between the listing and the read: skip it.
+  const read = (id: string, file: string): string | undefined => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${id}/${file}`, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
+      throw err;
+    }
+  };
+  const nice = (id: string): number | undefined => {
+    const stat = read(id, 'stat');
+    return stat === undefined ? undefined : Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
   };
   const ids = readdirSync(`/proc/${pid}/task`);
+  const main = nice(String(pid));
+  if (main === undefined) throw new Error(`process ${pid} has exited`);
   return {
-    main: nice(String(pid)),
-    helpers: ids.filter((id) => id !== String(pid)).map(nice),
-    children: ids.flatMap((id) => readFileSync(`/proc/${pid}/task/${id}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)),
+    main,
+    helpers: ids.filter((id) => id !== String(pid)).flatMap((id) => nice(id) ?? []),
+    children: ids.flatMap((id) => (read(id, 'children') ?? '').trim().split(/\s+/).filter(Boolean).map(Number)),
   };
 }

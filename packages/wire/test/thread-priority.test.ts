@@ -2,7 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lowerHelperThreadPriority, type ThreadPriorityHost } from '../src/node/index.js';
+import { getPriority } from 'node:os';
+import { lowerHelperThreadPriority } from '../src/node/index.js';
+import { lowerHelperThreadPriorityOn, type ThreadPriorityHost } from '../src/node/thread-priority.js';
 
 /** A process with threads 100 (main), 101, 102, 103 and the given nice values. */
 function fakeHost(over: Partial<ThreadPriorityHost> & { nice?: Record<number, number>; gone?: number[] } = {}) {
@@ -35,7 +37,7 @@ function fakeHost(over: Partial<ThreadPriorityHost> & { nice?: Record<number, nu
 describe('lowerHelperThreadPriority', () => {
   it('sets every thread but the main one, after the pool has started', async () => {
     const { host, nice, calls } = fakeHost();
-    expect(await lowerHelperThreadPriority(19, host)).toEqual({ nice: 19, eventLoopNice: 0, threads: 3, failed: 0 });
+    expect(await lowerHelperThreadPriorityOn(host, 19)).toEqual({ nice: 19, eventLoopNice: 0, helpers: 3, failed: 0 });
     expect(nice).toEqual({ 100: 0, 101: 19, 102: 19, 103: 19 });
     expect(calls[0]).toBe('pool');
     expect(calls[1]).toBe('threads');
@@ -43,18 +45,18 @@ describe('lowerHelperThreadPriority', () => {
 
   it('never raises a priority: a thread already above the value keeps its own, and the value is at least the event loop’s', async () => {
     const a = fakeHost({ nice: { 102: 15 } });
-    expect(await lowerHelperThreadPriority(10, a.host)).toMatchObject({ nice: 10, threads: 3 });
+    expect(await lowerHelperThreadPriorityOn(a.host, 10)).toMatchObject({ nice: 10, helpers: 3 });
     expect(a.nice).toEqual({ 100: 0, 101: 10, 102: 15, 103: 10 });
     expect(a.calls).not.toContain('set 102 10');
 
     const b = fakeHost({ nice: { 100: 12, 101: 12, 102: 12, 103: 12 } });
-    expect(await lowerHelperThreadPriority(5, b.host)).toEqual({ nice: 12, eventLoopNice: 12, threads: 3, failed: 0 });
+    expect(await lowerHelperThreadPriorityOn(b.host, 5)).toEqual({ nice: 12, eventLoopNice: 12, helpers: 3, failed: 0 });
     expect(b.calls.filter((c) => c.startsWith('set'))).toEqual([]);
   });
 
   it('counts threads it could not change and goes on', async () => {
     const { host, nice } = fakeHost({ gone: [102] });
-    expect(await lowerHelperThreadPriority(19, host)).toEqual({ nice: 19, eventLoopNice: 0, threads: 2, failed: 1 });
+    expect(await lowerHelperThreadPriorityOn(host, 19)).toEqual({ nice: 19, eventLoopNice: 0, helpers: 2, failed: 1 });
     expect(nice[103]).toBe(19);
   });
 
@@ -63,13 +65,20 @@ describe('lowerHelperThreadPriority', () => {
       throw new Error('must not be called');
     };
     const trap = { threads: untouched, setPriority: untouched, poolStarted: untouched };
-    expect(await lowerHelperThreadPriority(19, fakeHost({ platform: 'darwin', ...trap }).host)).toBeUndefined();
-    expect(await lowerHelperThreadPriority(19, fakeHost({ platform: 'win32', ...trap }).host)).toBeUndefined();
-    expect(await lowerHelperThreadPriority(19, fakeHost({ isMainThread: false, ...trap }).host)).toBeUndefined();
+    expect(await lowerHelperThreadPriorityOn(fakeHost({ platform: 'darwin', ...trap }).host, 19)).toBeUndefined();
+    expect(await lowerHelperThreadPriorityOn(fakeHost({ platform: 'win32', ...trap }).host, 19)).toBeUndefined();
+    expect(await lowerHelperThreadPriorityOn(fakeHost({ isMainThread: false, ...trap }).host, 19)).toBeUndefined();
+  });
+
+  it('does nothing when the threads cannot be listed (no /proc)', async () => {
+    const { host, calls } = fakeHost({ threads: () => undefined });
+    expect(await lowerHelperThreadPriorityOn(host, 19)).toBeUndefined();
+    expect(calls.filter((c) => c.startsWith('set'))).toEqual([]);
   });
 
   it('takes nice values from 1 to 19 only', async () => {
-    for (const bad of [0, -5, 20, 1.5, Number.NaN]) await expect(lowerHelperThreadPriority(bad, fakeHost().host)).rejects.toThrow(RangeError);
+    for (const bad of [0, 20]) await expect(lowerHelperThreadPriority({ nice: bad })).rejects.toThrow(RangeError);
+    for (const bad of [0, -5, 20, 1.5, Number.NaN]) await expect(lowerHelperThreadPriorityOn(fakeHost().host, bad)).rejects.toThrow(RangeError);
   });
 
   describe.runIf(process.platform === 'linux')('in a real process', () => {
@@ -89,7 +98,7 @@ import { lowerHelperThreadPriority } from '@scep/wire/node';
 // A worker thread that exists before the call is a helper too.
 const w = new Worker("require('node:worker_threads').parentPort.postMessage('up'); setInterval(() => {}, 1000);", { eval: true });
 await new Promise((r) => w.once('message', r));
-const result = await lowerHelperThreadPriority(${nice});
+const result = await lowerHelperThreadPriority({ nice: ${nice} });
 const threads = {};
 for (const id of readdirSync('/proc/self/task')) {
   const stat = readFileSync('/proc/self/task/' + id + '/stat', 'utf8');
@@ -101,7 +110,9 @@ await w.terminate();
         );
         const node = [process.execPath, '--conditions=@scep/source', '--import', 'tsx', script];
         const [cmd, ...args] = [...prefix, ...node] as [string, ...string[]];
-        const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', timeout: 30_000 });
+        const env = { ...process.env };
+        delete env['NODE_OPTIONS'];
+        const r = spawnSync(cmd, args, { cwd: root, env, encoding: 'utf8', timeout: 30_000 });
         expect(r.stderr).toBe('');
         expect(r.status).toBe(0);
         return JSON.parse(r.stdout) as { result: unknown; threads: Record<string, number>; pid: number };
@@ -110,21 +121,25 @@ await w.terminate();
       }
     };
 
+    // The runner may itself run at a nice value above 0; the child starts at the same.
+    const own = getPriority();
+
     it('leaves the event loop at its nice value and puts every other thread (libuv pool, V8, a worker) at the one asked for', () => {
       const { result, threads, pid } = run([], 19);
       const helpers = Object.entries(threads).filter(([id]) => Number(id) !== pid);
       // At least libuv's 4 pool threads, V8's platform threads and the worker.
       expect(helpers.length).toBeGreaterThanOrEqual(6);
-      expect(threads[String(pid)]).toBe(0);
-      expect(helpers.every(([, n]) => n === 19)).toBe(true);
-      expect(result).toEqual({ nice: 19, eventLoopNice: 0, threads: helpers.length, failed: 0 });
+      expect(threads[String(pid)]).toBe(own);
+      expect(helpers.every(([, n]) => n === Math.max(19, own))).toBe(true);
+      expect(result).toEqual({ nice: Math.max(19, own), eventLoopNice: own, helpers: helpers.length, failed: 0 });
     });
 
-    it('under `nice -n 12`, asked for 5: nothing is raised, the helpers stay at 12', () => {
+    it('under `nice -n 12`, asked for 5: nothing is raised, the helpers stay where the event loop is', () => {
+      const started = Math.min(19, own + 12);
       const { result, threads, pid } = run(['nice', '-n', '12'], 5);
-      expect(Object.values(threads).every((n) => n === 12)).toBe(true);
-      expect(threads[String(pid)]).toBe(12);
-      expect(result).toMatchObject({ nice: 12, eventLoopNice: 12, failed: 0 });
+      expect(Object.values(threads).every((n) => n === started)).toBe(true);
+      expect(threads[String(pid)]).toBe(started);
+      expect(result).toMatchObject({ nice: started, eventLoopNice: started, failed: 0 });
     });
   });
 });

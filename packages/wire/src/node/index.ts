@@ -37,7 +37,7 @@ import { place, type Placement } from './placement.js';
 import { rawDecrypt, type RsaThreadPool } from './rsa-threads.js';
 
 export { isPlacement, placementStats, type Placement, type PlacementStats } from './placement.js';
-export { lowerHelperThreadPriority, type HelperThreadPriority, type ThreadPriorityHost } from './thread-priority.js';
+export { lowerHelperThreadPriority, type HelperThreadPriority, type HelperThreadPriorityOptions } from './thread-priority.js';
 
 export { RsaThreadPool, type RsaThreadPoolOptions } from './rsa-threads.js';
 

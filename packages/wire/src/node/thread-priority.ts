@@ -23,19 +23,24 @@ export interface HelperThreadPriority {
   readonly nice: number;
   /** The event loop's nice value, which was left as it was. */
   readonly eventLoopNice: number;
-  /** Helper threads now at `nice` (or above it, if they were already). */
-  readonly threads: number;
-  /** Threads that could not be changed (for example, they exited meanwhile). */
+  /** Helper threads now at `nice` or at a higher value (a lower priority) they already had. */
+  readonly helpers: number;
+  /** Threads that could not be changed (they exited meanwhile, or the system refused). */
   readonly failed: number;
 }
 
-/** Seams for tests. */
+export interface HelperThreadPriorityOptions {
+  /** Nice value for the helper threads, 1-19 (default 19, the lowest priority). */
+  readonly nice?: number;
+}
+
+/** Seams for tests; not exported from the package. */
 export interface ThreadPriorityHost {
   readonly platform: NodeJS.Platform;
   readonly isMainThread: boolean;
   readonly pid: number;
-  /** Thread ids of this process. */
-  readonly threads: () => readonly number[];
+  /** Thread ids of this process; `undefined` when they cannot be listed (no /proc). */
+  readonly threads: () => readonly number[] | undefined;
   readonly getPriority: (id: number) => number;
   readonly setPriority: (id: number, nice: number) => void;
   /** Resolves once libuv's pool has started (all its threads exist). */
@@ -46,7 +51,13 @@ const nodeHost: ThreadPriorityHost = {
   platform: process.platform,
   isMainThread,
   pid: process.pid,
-  threads: () => readdirSync('/proc/self/task').map(Number),
+  threads: () => {
+    try {
+      return readdirSync('/proc/self/task').map(Number);
+    } catch {
+      return undefined;
+    }
+  },
   getPriority,
   setPriority,
   // libuv starts every pool thread together, on the first request for one.
@@ -54,31 +65,42 @@ const nodeHost: ThreadPriorityHost = {
 };
 
 /**
- * Linux only: sets every thread of this process except the main thread (the event loop) to the
- * nice value `nice` (1-19, default 19): libuv's pool, V8's platform threads, and worker threads
- * that exist at the time of the call. Threads started later take the nice value of the thread that
- * starts them. A nice value already above `nice` is kept: this never raises a priority.
+ * Linux only: gives every thread of this process except the main thread (the event loop) the
+ * nice value `options.nice` (1-19, default 19): libuv's pool (started first if it was not), V8's
+ * platform threads, and worker threads that exist at the time of the call. Threads started later
+ * take the nice value of the thread that starts them.
  *
- * Resolves to `undefined` where threads have no priority of their own: on other systems, or
- * when called from a worker thread.
+ * It never raises a priority: a thread whose nice value is already higher keeps it, and if the
+ * event loop's nice value is higher than `nice`, the helpers get the event loop's. It is one-way:
+ * without privilege (RLIMIT_NICE) a process cannot lower a nice value again, and a second call
+ * with a smaller value changes nothing.
+ *
+ * Resolves to `undefined` where threads have no priority of their own or cannot be listed: on
+ * other systems, without /proc, or when called from a worker thread.
  */
-export async function lowerHelperThreadPriority(nice = 19, host: ThreadPriorityHost = nodeHost): Promise<HelperThreadPriority | undefined> {
+export function lowerHelperThreadPriority(options: HelperThreadPriorityOptions = {}): Promise<HelperThreadPriority | undefined> {
+  return lowerHelperThreadPriorityOn(nodeHost, options.nice ?? 19);
+}
+
+export async function lowerHelperThreadPriorityOn(host: ThreadPriorityHost, nice: number): Promise<HelperThreadPriority | undefined> {
   if (!Number.isInteger(nice) || nice < 1 || nice > 19) throw new RangeError(`nice must be an integer from 1 to 19, got ${String(nice)}`);
   if (host.platform !== 'linux' || !host.isMainThread) return undefined;
   await host.poolStarted();
+  const ids = host.threads();
+  if (ids === undefined) return undefined;
   // On Linux the main thread's id is the process id.
   const eventLoopNice = host.getPriority(host.pid);
   const target = Math.max(nice, eventLoopNice);
-  let threads = 0;
+  let helpers = 0;
   let failed = 0;
-  for (const id of host.threads()) {
+  for (const id of ids) {
     if (id === host.pid) continue;
     try {
       if (host.getPriority(id) < target) host.setPriority(id, target);
-      threads++;
+      helpers++;
     } catch {
       failed++;
     }
   }
-  return { nice: target, eventLoopNice, threads, failed };
+  return { nice: target, eventLoopNice, helpers, failed };
 }
