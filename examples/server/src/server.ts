@@ -80,7 +80,8 @@ export async function createExampleServer(
   const log = o.log ?? ((): void => undefined);
   const pkis = new Map<string, Pki>();
   // One pool for every profile's keys; its idle threads do not keep the process alive.
-  const threads = settings.unwrapThreads > 0 ? new RsaThreadPool({ threads: settings.unwrapThreads }) : undefined;
+  // They start on the first unwrap, after main.ts has lowered the other helpers: they lower themselves.
+  const threads = settings.unwrapThreads > 0 ? new RsaThreadPool({ threads: settings.unwrapThreads, ...(settings.helperNice > 0 ? { nice: settings.helperNice } : {}) }) : undefined;
   const runtimes: ProfileRuntime[] = [];
   const profiles: Record<string, ProfileConfig> = {};
   for (const s of settings.profiles) {

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { constants, generateKeyPairSync, publicEncrypt, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -85,6 +86,56 @@ h.unwrapKey!({ scheme: 'RSAES-PKCS1-v1_5' }, c, 16).then((k) => console.log(Buff
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       expect(r.stdout.trim()).toBe('0123456789abcdef 0123456789abcdef');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects a nice value outside 1-19', () => {
+    for (const nice of [0, 20, 2.5]) expect(() => new RsaThreadPool({ nice })).toThrow(TypeError);
+  });
+
+  it.runIf(process.platform === 'linux')('with `nice`, each thread lowers its own priority when it starts; without, it keeps the starter’s', () => {
+    const root = resolve(import.meta.dirname, '../../..');
+    mkdirSync(join(root, '.tmp'), { recursive: true });
+    const dir = mkdtempSync(join(root, '.tmp', 'rsa-threads-nice-'));
+    try {
+      const script = join(dir, 'run.ts');
+      // Each pool starts its thread on its first unwrap; the thread is the one that was not there before.
+      writeFileSync(
+        script,
+        `import { constants, generateKeyPairSync, publicEncrypt, randomFillSync } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { nodePrivateKey, RsaThreadPool } from '@scep/wire/node';
+const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const c = new Uint8Array(publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, randomFillSync(Buffer.alloc(16))));
+await new Promise((r) => setTimeout(r, 50));
+const tids = () => new Set(readdirSync('/proc/self/task'));
+const nice = (id) => { const s = readFileSync('/proc/self/task/' + id + '/stat', 'utf8'); return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[16]); };
+const out = {};
+for (const [name, options] of [['nice', { nice: 19 }], ['plain', {}]]) {
+  const pool = new RsaThreadPool(options);
+  const before = tids();
+  await nodePrivateKey(privateKey, { threads: pool }).unwrapKey({ scheme: 'RSAES-PKCS1-v1_5' }, c, 16);
+  out[name] = [...tids()].filter((t) => !before.has(t)).map(nice);
+  await pool.close();
+}
+out.main = nice(String(process.pid));
+console.log(JSON.stringify(out));
+`,
+      );
+      const env = { ...process.env };
+      delete env['NODE_OPTIONS'];
+      const r = spawnSync(process.execPath, ['--conditions=@scep/source', '--import', 'tsx', script], { cwd: root, env, encoding: 'utf8', timeout: 30_000 });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const own = getPriority();
+      const out = JSON.parse(r.stdout) as { nice: number[]; plain: number[]; main: number };
+      expect(out.main).toBe(own);
+      expect(out.nice.length).toBeGreaterThanOrEqual(1);
+      expect(out.nice.every((n) => n === Math.max(19, own))).toBe(true);
+      expect(out.plain.length).toBeGreaterThanOrEqual(1);
+      expect(out.plain.every((n) => n === own)).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

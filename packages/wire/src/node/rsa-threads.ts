@@ -12,8 +12,12 @@ import { Worker } from 'node:worker_threads';
 
 // Plain CommonJS, evaluated by the Worker: the same text works from the ESM and the CJS build.
 const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const { privateDecrypt, constants } = require('node:crypto');
+// Linux: the nice value is per thread, and 0 names the calling thread. Never raised.
+if (workerData && workerData.nice) {
+  try { const os = require('node:os'); if (os.getPriority(0) < workerData.nice) os.setPriority(0, workerData.nice); } catch {}
+}
 const keys = new Map();
 parentPort.on('message', (m) => {
   if (m.t === 'key') { keys.set(m.kid, m.key); return; }
@@ -51,6 +55,13 @@ export interface RsaThreadPoolOptions {
   readonly threads?: number;
   /** V8 heap limits of each thread, in MB (default young 2, old 32); `false` leaves V8's defaults. */
   readonly heap?: false | { readonly youngMb?: number; readonly oldMb?: number };
+  /**
+   * Linux: the nice value (1-19) each thread gives itself when it starts, like the helper threads
+   * of `lowerHelperThreadPriority`, which cannot reach threads that start after it. A thread
+   * already at a higher value keeps it. Ignored on other systems, where it would change the
+   * whole process.
+   */
+  readonly nice?: number;
 }
 
 /**
@@ -70,6 +81,7 @@ export class RsaThreadPool {
   });
 
   readonly #heap: { maxYoungGenerationSizeMb: number; maxOldGenerationSizeMb: number } | undefined;
+  readonly #nice: number | undefined;
 
   constructor(options: RsaThreadPoolOptions = {}) {
     const n = options.threads ?? 1;
@@ -79,6 +91,9 @@ export class RsaThreadPool {
     const old = options.heap === false ? 0 : (options.heap?.oldMb ?? 32);
     for (const mb of [young, old]) if (!(Number.isFinite(mb) && mb >= 0)) throw new TypeError('heap limits must be numbers of MB');
     this.#heap = options.heap === false ? undefined : { maxYoungGenerationSizeMb: young, maxOldGenerationSizeMb: old };
+    const nice = options.nice;
+    if (nice !== undefined && !(Number.isInteger(nice) && nice >= 1 && nice <= 19)) throw new TypeError('nice must be an integer from 1 to 19');
+    this.#nice = process.platform === 'linux' ? nice : undefined;
     this.#lanes = new Array<Lane | undefined>(n).fill(undefined);
   }
 
@@ -126,7 +141,7 @@ export class RsaThreadPool {
   #start(i: number): Lane {
     // The thread holds a few KeyObjects and makes ~1 kB of garbage per job. V8's defaults would let
     // its young generation grow to 32 MB under load, which is all RSS; a small heap collects as well.
-    const worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: this.#heap });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: this.#heap, workerData: { nice: this.#nice } });
     worker.unref();
     const lane: Lane = { worker, kids: new WeakMap(), jobs: new Map() };
     worker.on('message', (m: { id: number; out: Uint8Array | null }) => {
