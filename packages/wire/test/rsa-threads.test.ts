@@ -1,12 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { constants, generateKeyPairSync, publicEncrypt, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
-import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toHex, type KeyTransportAlgorithm, type PrivateKeyHandle } from '@scep/wire';
 import { nodePrivateKey, RsaThreadPool } from '@scep/wire/node';
+import { runScript } from './tools.js';
 
 const PKCS1: KeyTransportAlgorithm = { scheme: 'RSAES-PKCS1-v1_5' };
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -64,15 +62,9 @@ describe('RsaThreadPool: unwraps on worker threads', () => {
   });
 
   it('a pending unwrap keeps the process alive; idle threads do not (a script without close() ends by itself)', () => {
-    // Inside the repository, so the script resolves @scep/wire as a user's code would.
-    const root = resolve(import.meta.dirname, '../../..');
-    mkdirSync(join(root, '.tmp'), { recursive: true });
-    const dir = mkdtempSync(join(root, '.tmp', 'rsa-threads-'));
-    try {
-      const script = join(dir, 'run.ts');
-      writeFileSync(
-        script,
-        `import { constants, generateKeyPairSync, publicEncrypt } from 'node:crypto';
+    const r = runScript(
+      'rsa-threads',
+      `import { constants, generateKeyPairSync, publicEncrypt } from 'node:crypto';
 import { nodePrivateKey, RsaThreadPool } from '@scep/wire/node';
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const h = nodePrivateKey(privateKey, { threads: new RsaThreadPool() });
@@ -81,14 +73,10 @@ const first = await h.unwrapKey!({ scheme: 'RSAES-PKCS1-v1_5' }, c, 16);
 await new Promise((r) => setTimeout(r, 300)); // the thread is up and idle now
 h.unwrapKey!({ scheme: 'RSAES-PKCS1-v1_5' }, c, 16).then((k) => console.log(Buffer.from(first).toString(), Buffer.from(k).toString()));
 `,
-      );
-      const r = spawnSync(process.execPath, ['--conditions=@scep/source', '--import', 'tsx', script], { cwd: root, encoding: 'utf8', timeout: 30_000 });
-      expect(r.stderr).toBe('');
-      expect(r.status).toBe(0);
-      expect(r.stdout.trim()).toBe('0123456789abcdef 0123456789abcdef');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('0123456789abcdef 0123456789abcdef');
   });
 
   it('rejects a nice value outside 1-19', () => {
@@ -96,15 +84,10 @@ h.unwrapKey!({ scheme: 'RSAES-PKCS1-v1_5' }, c, 16).then((k) => console.log(Buff
   });
 
   it.runIf(process.platform === 'linux')('with `nice`, each thread lowers its own priority when it starts; without, it keeps the starter’s', () => {
-    const root = resolve(import.meta.dirname, '../../..');
-    mkdirSync(join(root, '.tmp'), { recursive: true });
-    const dir = mkdtempSync(join(root, '.tmp', 'rsa-threads-nice-'));
-    try {
-      const script = join(dir, 'run.ts');
-      // Each pool starts its thread on its first unwrap; the thread is the one that was not there before.
-      writeFileSync(
-        script,
-        `import { constants, generateKeyPairSync, publicEncrypt, randomFillSync } from 'node:crypto';
+    // Each pool starts its thread on its first unwrap; the thread is the one that was not there before.
+    const r = runScript(
+      'rsa-threads-nice',
+      `import { constants, generateKeyPairSync, publicEncrypt, randomFillSync } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { nodePrivateKey, RsaThreadPool } from '@scep/wire/node';
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -123,21 +106,15 @@ for (const [name, options] of [['nice', { nice: 19 }], ['plain', {}]]) {
 out.main = nice(String(process.pid));
 console.log(JSON.stringify(out));
 `,
-      );
-      const env = { ...process.env };
-      delete env['NODE_OPTIONS'];
-      const r = spawnSync(process.execPath, ['--conditions=@scep/source', '--import', 'tsx', script], { cwd: root, env, encoding: 'utf8', timeout: 30_000 });
-      expect(r.stderr).toBe('');
-      expect(r.status).toBe(0);
-      const own = getPriority();
-      const out = JSON.parse(r.stdout) as { nice: number[]; plain: number[]; main: number };
-      expect(out.main).toBe(own);
-      expect(out.nice.length).toBeGreaterThanOrEqual(1);
-      expect(out.nice.every((n) => n === Math.max(19, own))).toBe(true);
-      expect(out.plain.length).toBeGreaterThanOrEqual(1);
-      expect(out.plain.every((n) => n === own)).toBe(true);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const own = getPriority();
+    const out = JSON.parse(r.stdout) as { nice: number[]; plain: number[]; main: number };
+    expect(out.main).toBe(own);
+    expect(out.nice.length).toBeGreaterThanOrEqual(1);
+    expect(out.nice.every((n) => n === Math.max(19, own))).toBe(true);
+    expect(out.plain.length).toBeGreaterThanOrEqual(1);
+    expect(out.plain.every((n) => n === own)).toBe(true);
   });
 });

@@ -1,10 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getPriority } from 'node:os';
 import { lowerHelperThreadPriority } from '../src/node/index.js';
 import { lowerHelperThreadPriorityOn, type ThreadPriorityHost } from '../src/node/thread-priority.js';
+import { runScript } from './tools.js';
 
 /** A process with threads 100 (main), 101, 102, 103 and the given nice values. */
 function fakeHost(over: Partial<ThreadPriorityHost> & { nice?: Record<number, number>; gone?: number[] } = {}) {
@@ -82,17 +80,11 @@ describe('lowerHelperThreadPriority', () => {
   });
 
   describe.runIf(process.platform === 'linux')('in a real process', () => {
-    // Inside the repository, so the script resolves @scep/wire as a user's code would. It prints
-    // each thread's nice value as the kernel reports it (/proc/self/task/<id>/stat, field 19).
+    // It prints each thread's nice value as the kernel reports it (/proc/self/task/<id>/stat, field 19).
     const run = (prefix: readonly string[], nice: number): { result: unknown; threads: Record<string, number>; pid: number } => {
-      const root = resolve(import.meta.dirname, '../../..');
-      mkdirSync(join(root, '.tmp'), { recursive: true });
-      const dir = mkdtempSync(join(root, '.tmp', 'thread-priority-'));
-      try {
-        const script = join(dir, 'run.ts');
-        writeFileSync(
-          script,
-          `import { readdirSync, readFileSync } from 'node:fs';
+      const r = runScript(
+        'thread-priority',
+        `import { readdirSync, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { lowerHelperThreadPriority } from '@scep/wire/node';
 // A worker thread that exists before the call is a helper too.
@@ -107,18 +99,11 @@ for (const id of readdirSync('/proc/self/task')) {
 console.log(JSON.stringify({ result, threads, pid: process.pid }));
 await w.terminate();
 `,
-        );
-        const node = [process.execPath, '--conditions=@scep/source', '--import', 'tsx', script];
-        const [cmd, ...args] = [...prefix, ...node] as [string, ...string[]];
-        const env = { ...process.env };
-        delete env['NODE_OPTIONS'];
-        const r = spawnSync(cmd, args, { cwd: root, env, encoding: 'utf8', timeout: 30_000 });
-        expect(r.stderr).toBe('');
-        expect(r.status).toBe(0);
-        return JSON.parse(r.stdout) as { result: unknown; threads: Record<string, number>; pid: number };
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+        prefix,
+      );
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      return JSON.parse(r.stdout) as { result: unknown; threads: Record<string, number>; pid: number };
     };
 
     // The runner may itself run at a nice value above 0; the child starts at the same.

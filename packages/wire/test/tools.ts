@@ -1,8 +1,9 @@
-/** External tools for cross-checks (openssl), run asynchronously in temp dirs. */
-import { spawn } from 'node:child_process';
+/** External tools for cross-checks (openssl), run asynchronously in temp dirs; scripts in a fresh node. */
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface ToolResult {
   readonly code: number;
@@ -38,3 +39,25 @@ export async function tempDir(prefix: string): Promise<{ readonly path: string; 
   return { path, file: (name) => join(path, name), remove: () => rm(path, { recursive: true, force: true }) };
 }
 
+
+/**
+ * Runs a TypeScript script in a fresh node process, as a user's code would run it: the file lives
+ * inside the repository (so `@scep/wire` resolves) and node loads the package sources through tsx.
+ * `prefix` goes before node (e.g. `['nice', '-n', '12']`). NODE_OPTIONS is not passed on, so the
+ * script's stderr holds only what it writes.
+ */
+export function runScript(name: string, source: string, prefix: readonly string[] = []): SpawnSyncReturns<string> {
+  const root = resolve(import.meta.dirname, '../../..');
+  mkdirSync(join(root, '.tmp'), { recursive: true });
+  const dir = mkdtempSync(join(root, '.tmp', `${name}-`));
+  try {
+    const script = join(dir, 'run.ts');
+    writeFileSync(script, source);
+    const env = { ...process.env };
+    delete env['NODE_OPTIONS'];
+    const [cmd = process.execPath, ...args] = [...prefix, process.execPath, '--conditions=@scep/source', '--import', 'tsx', script];
+    return spawnSync(cmd, args, { cwd: root, env, encoding: 'utf8', timeout: 30_000 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
