@@ -4,7 +4,7 @@
  * Signatures run on libuv's pool (4 threads by default). When the machine has fewer spare cores
  * than that, the kernel shares the cores fairly among the pool threads and the event loop. The
  * event loop then runs only part of the time, requests stop reaching their next signature, and
- * cores sit idle. On 2 cores that cost ~12 % of the enrollments at concurrency 8
+ * cores sit idle. On 2 cores that cost 9 to 14 % of the enrollments at concurrency 8
  * (docs/benchmarks.md, proposal 10).
  *
  * On Linux the nice value belongs to each thread (setpriority(2), NOTES). Raising it on every
