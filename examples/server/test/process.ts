@@ -1,6 +1,7 @@
 /** Starts the example server exactly as `pnpm start` does (a child process) and reads its banner. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
@@ -91,29 +92,36 @@ export function start(env: Record<string, string>, cwd?: string): Promise<Starte
 }
 
 /**
- * Linux: the nice value of each thread of process `pid`, as the kernel reports it
- * (/proc/<pid>/task/<id>/stat, field 19), and the process's child processes.
+ * Linux: the nice value of each thread of process `pid` (getpriority(2) takes a thread id there),
+ * and the process's child processes.
  */
 export function threadNice(pid: number): { readonly main: number; readonly helpers: readonly number[]; readonly children: readonly number[] } {
   // A thread can exit between the listing and the read: skip it.
-  const read = (id: string, file: string): string | undefined => {
+  // readFileSync says ENOENT; os.getPriority throws ERR_SYSTEM_ERROR with info.code ESRCH.
+  const gone = (err: unknown): boolean => {
+    const e = err as NodeJS.ErrnoException & { info?: { code?: string } };
+    return e.code === 'ENOENT' || e.info?.code === 'ESRCH';
+  };
+  const nice = (id: number): number[] => {
     try {
-      return readFileSync(`/proc/${pid}/task/${id}/${file}`, 'utf8');
+      return [getPriority(id)];
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
+      if (gone(err)) return [];
       throw err;
     }
   };
-  const nice = (id: string): number | undefined => {
-    const stat = read(id, 'stat');
-    return stat === undefined ? undefined : Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  const children = (id: string): number[] => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${id}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch (err) {
+      if (gone(err)) return [];
+      throw err;
+    }
   };
   const ids = readdirSync(`/proc/${pid}/task`);
-  const main = nice(String(pid));
-  if (main === undefined) throw new Error(`process ${pid} has exited`);
   return {
-    main,
-    helpers: ids.filter((id) => id !== String(pid)).flatMap((id) => nice(id) ?? []),
-    children: ids.flatMap((id) => (read(id, 'children') ?? '').trim().split(/\s+/).filter(Boolean).map(Number)),
+    main: getPriority(pid),
+    helpers: ids.filter((id) => id !== String(pid)).flatMap((id) => nice(Number(id))),
+    children: ids.flatMap(children),
   };
 }

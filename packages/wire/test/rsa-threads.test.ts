@@ -88,13 +88,14 @@ h.unwrapKey!({ scheme: 'RSAES-PKCS1-v1_5' }, c, 16).then((k) => console.log(Buff
     const r = runScript(
       'rsa-threads-nice',
       `import { constants, generateKeyPairSync, publicEncrypt, randomFillSync } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { nodePrivateKey, RsaThreadPool } from '@scep/wire/node';
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const c = new Uint8Array(publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, randomFillSync(Buffer.alloc(16))));
 await new Promise((r) => setTimeout(r, 50));
 const tids = () => new Set(readdirSync('/proc/self/task'));
-const nice = (id) => { const s = readFileSync('/proc/self/task/' + id + '/stat', 'utf8'); return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[16]); };
+const nice = (id) => getPriority(Number(id));
 const out = {};
 for (const [name, options] of [['nice', { nice: 19 }], ['plain', {}]]) {
   const pool = new RsaThreadPool(options);

@@ -80,11 +80,12 @@ describe('lowerHelperThreadPriority', () => {
   });
 
   describe.runIf(process.platform === 'linux')('in a real process', () => {
-    // It prints each thread's nice value as the kernel reports it (/proc/self/task/<id>/stat, field 19).
+    // It prints each thread's nice value (getpriority(2) takes a thread id on Linux).
     const run = (prefix: readonly string[], nice: number): { result: unknown; threads: Record<string, number>; pid: number } => {
       const r = runScript(
         'thread-priority',
-        `import { readdirSync, readFileSync } from 'node:fs';
+        `import { readdirSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { lowerHelperThreadPriority } from '@scep/wire/node';
 // A worker thread that exists before the call is a helper too.
@@ -92,10 +93,7 @@ const w = new Worker("require('node:worker_threads').parentPort.postMessage('up'
 await new Promise((r) => w.once('message', r));
 const result = await lowerHelperThreadPriority({ nice: ${nice} });
 const threads = {};
-for (const id of readdirSync('/proc/self/task')) {
-  const stat = readFileSync('/proc/self/task/' + id + '/stat', 'utf8');
-  threads[id] = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-}
+for (const id of readdirSync('/proc/self/task')) threads[id] = getPriority(Number(id));
 console.log(JSON.stringify({ result, threads, pid: process.pid }));
 await w.terminate();
 `,

@@ -18,6 +18,9 @@ import { getPriority, setPriority } from 'node:os';
 import { randomFill } from 'node:crypto';
 import { isMainThread } from 'node:worker_threads';
 
+/** A nice value these helpers may set: 1 (just below the default 0) to 19 (the lowest priority). */
+export const isHelperNice = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 19;
+
 export interface HelperThreadPriority {
   /** The nice value the helper threads were given. */
   readonly nice: number;
@@ -83,7 +86,7 @@ export function lowerHelperThreadPriority(options: HelperThreadPriorityOptions =
 }
 
 export async function lowerHelperThreadPriorityOn(host: ThreadPriorityHost, nice: number): Promise<HelperThreadPriority | undefined> {
-  if (!Number.isInteger(nice) || nice < 1 || nice > 19) throw new RangeError(`nice must be an integer from 1 to 19, got ${String(nice)}`);
+  if (!isHelperNice(nice)) throw new RangeError(`nice must be an integer from 1 to 19, got ${String(nice)}`);
   if (host.platform !== 'linux' || !host.isMainThread) return undefined;
   await host.poolStarted();
   const ids = host.threads();
