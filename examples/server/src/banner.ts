@@ -35,6 +35,9 @@ export function banner(app: ExampleServer, url: string): string {
   lines.push(`admin API: ${origin}/admin  (Authorization: Bearer ${s.adminToken}${s.adminTokenGenerated ? ', generated; set SCEP_ADMIN_TOKEN to choose one' : ''})`);
   lines.push(`  mint a one-time challenge: curl -s -X POST -H 'Authorization: Bearer ${s.adminToken}' -d '{"ttlSeconds":3600}' ${origin}/admin/challenges`);
   lines.push(`health: ${origin}/healthz   metrics: ${origin}/metrics (bearer token)`);
+  // Set by threadpool.cjs when started with `pnpm start`; Node's own default otherwise.
+  const pool = s.env['UV_THREADPOOL_SIZE'];
+  lines.push(`signing threads: ${pool ? `${pool} (UV_THREADPOOL_SIZE)` : "4 (Node's default; `pnpm start` sizes it to the machine)"}`);
   lines.push('More clients (certmonger, Windows, Apple, Intune): docs/clients.md');
   return lines.join('\n');
 }

@@ -1,7 +1,8 @@
 /** The README's main command as a user meets it: a real process, its files, its banner, its errors, its admin API. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { getPriority, tmpdir } from 'node:os';
+import { availableParallelism, getPriority, tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
@@ -100,11 +101,15 @@ describe('first start on a fresh machine', () => {
     const own = getPriority();
     const t = threadNice(s.child.pid as number);
     expect(t.main).toBe(own);
-    // libuv's pool (4) and V8's platform threads. With the defaults no thread starts after the
-    // call (an unwrap thread would: SCEP_UNWRAP_THREADS is not set here).
+    // libuv's pool (sized by threadpool.cjs) and V8's platform threads. With the defaults no thread
+    // starts after the call (an unwrap thread would: SCEP_UNWRAP_THREADS is not set here).
     expect(t.helpers.length).toBeGreaterThanOrEqual(5);
     expect(t.helpers.every((n) => n === Math.max(19, own))).toBe(true);
     expect(s.stderr()).toContain(`threads: ${t.helpers.length} helper threads (libuv's pool, V8) at nice ${Math.max(19, own)}`);
+  });
+  it('sizes libuv’s pool to the machine (threadpool.cjs, preloaded as by pnpm start) and says so', () => {
+    const { defaultPoolSize } = createRequire(import.meta.url)('../src/threadpool.cjs') as { defaultPoolSize(o: { cores: number; workers: number }): number };
+    expect(s.stdout()).toContain(`signing threads: ${defaultPoolSize({ cores: availableParallelism(), workers: 1 })} (UV_THREADPOOL_SIZE)`);
   });
 });
 

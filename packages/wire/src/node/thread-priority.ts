@@ -12,6 +12,12 @@
  * get every cycle the event loop leaves, and they keep the whole pool, so signatures still run in
  * parallel when cores are free. Under cgroup or autogroup scheduling the nice value only ranks
  * threads of the same group: other services keep their share of the machine.
+ *
+ * Keep libuv's pool no larger than the spare cores (UV_THREADPOOL_SIZE). The event loop takes
+ * libuv's queue locks to hand work to the pool and to collect results. Low-priority pool threads
+ * that outnumber the free cores preempt one another, also while one holds such a lock, and the
+ * event loop then waits for it: on 2 cores a hand-off took 48 µs on average with 4 threads, 12 µs
+ * with 1 (docs/benchmarks.md, proposal 11).
  */
 import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
