@@ -10,11 +10,13 @@
  * and the pool threads share libuv's queue locks: when more pool threads are busy than there are
  * spare cores, a pool thread is often preempted by another one while it holds a lock, and the event
  * loop waits for it. On 2 cores with Node's 4 threads, handing a signature to the pool took the
- * event loop 48 µs on average instead of 12 µs with one thread (docs/benchmarks.md, proposal 11).
+ * event loop 53–58 µs on average, against 21 µs with 2 threads (docs/benchmarks.md, proposal 11).
  *
- * So: one pool thread per core the event loops leave free, and at least two, so that one slow job
- * (a DNS lookup of online Intune, a file read) does not hold up every signature. An operator's
- * UV_THREADPOOL_SIZE is left as it is. Plain JavaScript: it runs before tsx loads.
+ * So: one pool thread per core the event loops leave free, at least 2, so that one slow job (a DNS
+ * lookup of online Intune, a file read) cannot hold up every signature, and at most Node's 4,
+ * because larger pools were never measured (one event loop keeps about one signing core busy). An
+ * operator's UV_THREADPOOL_SIZE is left as it is; under a CPU quota (cgroups) that
+ * availableParallelism() does not see, set it. Plain JavaScript: it runs before tsx loads.
  */
 'use strict';
 const { availableParallelism } = require('node:os');
@@ -24,7 +26,7 @@ const { availableParallelism } = require('node:os');
  * @returns {number}
  */
 function defaultPoolSize(o) {
-  return Math.max(2, Math.floor(o.cores / Math.max(1, o.workers)) - 1);
+  return Math.min(4, Math.max(2, Math.floor(o.cores / Math.max(1, o.workers)) - 1));
 }
 
 /**

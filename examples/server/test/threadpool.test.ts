@@ -14,11 +14,13 @@ const PRELOAD = resolve(ROOT, 'examples/server/src/threadpool.cjs');
 const { defaultPoolSize, poolSizeFor } = createRequire(import.meta.url)(PRELOAD) as Threadpool;
 
 describe('the example server sizes libuv’s pool before Node starts it', () => {
-  it('one thread per core the event loops leave free, and at least two', () => {
+  it('one thread per core the event loops leave free, at least 2, at most Node’s 4', () => {
     expect(defaultPoolSize({ cores: 1, workers: 1 })).toBe(2);
     expect(defaultPoolSize({ cores: 2, workers: 1 })).toBe(2);
     expect(defaultPoolSize({ cores: 4, workers: 1 })).toBe(3);
-    expect(defaultPoolSize({ cores: 8, workers: 1 })).toBe(7);
+    expect(defaultPoolSize({ cores: 5, workers: 1 })).toBe(4);
+    expect(defaultPoolSize({ cores: 8, workers: 1 })).toBe(4);
+    expect(defaultPoolSize({ cores: 64, workers: 1 })).toBe(4);
     expect(defaultPoolSize({ cores: 2, workers: 2 })).toBe(2);
     expect(defaultPoolSize({ cores: 8, workers: 2 })).toBe(3);
     expect(defaultPoolSize({ cores: 16, workers: 4 })).toBe(3);
@@ -27,13 +29,13 @@ describe('the example server sizes libuv’s pool before Node starts it', () => 
   it('leaves an operator’s UV_THREADPOOL_SIZE alone and reads SCEP_WORKERS as settings.ts does', () => {
     expect(poolSizeFor({ UV_THREADPOOL_SIZE: '6' }, { cores: 2 })).toBeUndefined();
     expect(poolSizeFor({ UV_THREADPOOL_SIZE: '1' }, { cores: 8 })).toBeUndefined();
-    expect(poolSizeFor({ UV_THREADPOOL_SIZE: '' }, { cores: 8 })).toBe(7);
+    expect(poolSizeFor({ UV_THREADPOOL_SIZE: '' }, { cores: 4 })).toBe(3);
     expect(poolSizeFor({ SCEP_WORKERS: '2' }, { cores: 8 })).toBe(3);
     expect(poolSizeFor({ SCEP_WORKERS: ' 4 ' }, { cores: 16 })).toBe(3);
     // Values settings.ts refuses count as one worker; the server then exits with its own error.
-    expect(poolSizeFor({ SCEP_WORKERS: 'two' }, { cores: 8 })).toBe(7);
-    expect(poolSizeFor({ SCEP_WORKERS: '0' }, { cores: 8 })).toBe(7);
-    expect(poolSizeFor({ SCEP_WORKERS: '65' }, { cores: 8 })).toBe(7);
+    expect(poolSizeFor({ SCEP_WORKERS: 'two' }, { cores: 4 })).toBe(3);
+    expect(poolSizeFor({ SCEP_WORKERS: '0' }, { cores: 4 })).toBe(3);
+    expect(poolSizeFor({ SCEP_WORKERS: '65' }, { cores: 4 })).toBe(3);
   });
 
   it('is preloaded by both start scripts, and the tests start the server the same way', () => {
@@ -62,6 +64,7 @@ describe('the example server sizes libuv’s pool before Node starts it', () => 
     // Without the preload Node starts its default of 4.
     const plain = threadsAfterSigning({}, false);
     expect(plain.size).toBeUndefined();
+    // (On 5 or more cores both are 4: then only `size` tells them apart.)
     expect(plain.threads - preloaded.threads).toBe(4 - expected);
     // The same process with the size given outright has as many threads; two more pool threads, two more.
     expect(threadsAfterSigning({ UV_THREADPOOL_SIZE: String(expected) }).threads).toBe(preloaded.threads);

@@ -13,11 +13,11 @@
  * parallel when cores are free. Under cgroup or autogroup scheduling the nice value only ranks
  * threads of the same group: other services keep their share of the machine.
  *
- * Keep libuv's pool no larger than the spare cores (UV_THREADPOOL_SIZE). The event loop takes
- * libuv's queue locks to hand work to the pool and to collect results. Low-priority pool threads
- * that outnumber the free cores preempt one another, also while one holds such a lock, and the
- * event loop then waits for it: on 2 cores a hand-off took 48 µs on average with 4 threads, 12 µs
- * with 1 (docs/benchmarks.md, proposal 11).
+ * Size libuv's pool to the spare cores (UV_THREADPOOL_SIZE). Pool threads take libuv's queue
+ * locks around each job, and so does the event loop to hand work over and collect it. When
+ * low-priority pool threads outnumber the free cores, one is often preempted while holding a lock,
+ * and the event loop waits for it: on 2 cores a hand-off took 53–58 µs on average with 4
+ * threads, 10–13 µs with 1 (docs/benchmarks.md, proposal 11).
  */
 import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
