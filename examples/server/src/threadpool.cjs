@@ -8,8 +8,8 @@
  * including the RSA unwrap. main.ts gives the pool threads the lowest priority
  * (SCEP_HELPER_NICE), so that they no longer take a core from the event loop. But the event loop
  * and the pool threads share libuv's queue locks: when more pool threads are busy than there are
- * spare cores, a pool thread is often preempted by another one while it holds a lock, and the event
- * loop waits for it. On 2 cores with Node's 4 threads, handing a signature to the pool took the
+ * spare cores, a pool thread is most likely often preempted by another one while it holds a lock,
+ * and the event loop waits for it. On 2 cores with Node's 4 threads, handing a signature to the pool took the
  * event loop 53–58 µs on average, against 21 µs with 2 threads (docs/benchmarks.md, proposal 11).
  *
  * So: one pool thread per core the event loops leave free, at least 2, so that one slow job (a DNS

@@ -16,7 +16,7 @@
  * Size libuv's pool to the spare cores (UV_THREADPOOL_SIZE). Pool threads take libuv's queue
  * locks around each job, and so does the event loop to hand work over and collect it. When
  * low-priority pool threads outnumber the free cores, one is often preempted while holding a lock,
- * and the event loop waits for it: on 2 cores a hand-off took 53–58 µs on average with 4
+ * most likely, and the event loop waits for it: on 2 cores a hand-off took 53–58 µs on average with 4
  * threads, 10–13 µs with 1 (docs/benchmarks.md, proposal 11).
  */
 import { readdirSync } from 'node:fs';
