@@ -10,10 +10,10 @@
  * proposal 11.
  */
 import { constants, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { RsaThreadPool } from '@scep/wire/node';
 import { table } from './lib.js';
+import { mainThreadCpu } from './server/proc.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const block = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, randomBytes(32));
@@ -22,11 +22,7 @@ const IN_FLIGHT = 4;
 
 type Run = (data: Uint8Array) => Promise<Uint8Array | undefined>;
 
-const TICK = 100; // USER_HZ
-const eventLoopCpu = (): number => {
-  const f = (readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
-  return (Number(f[11]) + Number(f[12])) / TICK;
-};
+const eventLoopCpu = (): number => mainThreadCpu(process.pid);
 const processCpu = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -120,10 +116,10 @@ const viaSab: Run = (data) =>
 
 const rows: string[][] = [['RSA-2048 raw decrypt, 4 in flight', 'ops/s', 'event-loop CPU µs/op', 'process CPU µs/op', 'hand-off CPU µs/op']];
 const base = await measure(inline);
-for (const [name, run] of [['inline (on the event loop)', inline], ['RsaThreadPool (postMessage)', viaPool], ['SharedArrayBuffer + Atomics (prototype)', viaSab]] as const) {
-  const m = name.startsWith('inline') ? base : await measure(run);
-  rows.push([name, m.opsPerSec.toFixed(0), m.loopUs.toFixed(1), m.processUs.toFixed(1), (m.processUs - base.processUs).toFixed(1)]);
-}
+const row = (name: string, m: typeof base): number => rows.push([name, m.opsPerSec.toFixed(0), m.loopUs.toFixed(1), m.processUs.toFixed(1), (m.processUs - base.processUs).toFixed(1)]);
+row('inline (on the event loop)', base);
+row('RsaThreadPool (postMessage)', await measure(viaPool));
+row('SharedArrayBuffer + Atomics (prototype)', await measure(viaSab));
 console.log(table(rows));
 await pool.close();
 await sabWorker.terminate();

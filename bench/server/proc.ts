@@ -85,6 +85,12 @@ export interface Usage {
   readonly rootMainThreadCpu: number;
 }
 
+/** CPU seconds of a process's main thread: for node, its JavaScript event loop. */
+export function mainThreadCpu(pid: number): number {
+  // The thread whose id is the pid is the process's first thread.
+  return readStat(pid, `/proc/${pid}/task/${pid}/stat`)?.cpu ?? 0;
+}
+
 export function treeUsage(root: number): Usage {
   const t = processTree(root);
   return {
@@ -94,8 +100,7 @@ export function treeUsage(root: number): Usage {
     processes: t.length,
     nodeProcesses: t.filter((s) => s.comm.startsWith('node')).length,
     rootCpu: t[0]?.cpu ?? 0,
-    // The thread whose id is the pid is the process's first thread: node's event loop.
-    rootMainThreadCpu: readStat(root, `/proc/${root}/task/${root}/stat`)?.cpu ?? 0,
+    rootMainThreadCpu: mainThreadCpu(root),
   };
 }
 

@@ -2,7 +2,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism, getPriority, tmpdir } from 'node:os';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
@@ -22,7 +21,7 @@ import {
   type Certificate,
 } from '@scep/wire';
 import { nodeCrypto, nodePrivateKey } from '@scep/wire/node';
-import { expectExit, start, threadNice, type Started } from './process.js';
+import { expectExit, start, threadNice, threadpool, type Started } from './process.js';
 
 const crypto = nodeCrypto();
 const tmp = mkdtempSync(join(tmpdir(), 'scep-example-'));
@@ -108,8 +107,7 @@ describe('first start on a fresh machine', () => {
     expect(s.stderr()).toContain(`threads: ${t.helpers.length} helper threads (libuv's pool, V8) at nice ${Math.max(19, own)}`);
   });
   it.runIf(process.platform === 'linux')('sizes libuv’s pool to the machine (threadpool.cjs, preloaded as by pnpm start) and says so', async () => {
-    const { defaultPoolSize } = createRequire(import.meta.url)('../src/threadpool.cjs') as { defaultPoolSize(o: { cores: number; workers: number }): number };
-    const size = defaultPoolSize({ cores: availableParallelism(), workers: 1 });
+    const size = threadpool.defaultPoolSize({ cores: availableParallelism(), workers: 1 });
     expect(s.stdout()).toContain(`signing threads: ${size} (UV_THREADPOOL_SIZE)`);
     // It takes effect in the real process, whose loader (tsx) starts the pool before main.ts runs:
     // the same server with two pool threads more has exactly two threads more.

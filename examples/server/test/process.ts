@@ -1,10 +1,18 @@
 /** Starts the example server exactly as `pnpm start` does (a child process) and reads its banner. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { getPriority } from 'node:os';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
+
+/** The preload of the start scripts (examples/server/src/threadpool.cjs), and what it exports. */
+export const THREADPOOL = resolve(ROOT, 'examples/server/src/threadpool.cjs');
+export const threadpool = createRequire(import.meta.url)(THREADPOOL) as {
+  defaultPoolSize(o: { cores: number; workers: number }): number;
+  poolSizeFor(env: Record<string, string | undefined>, o: { cores: number }): number | undefined;
+};
 
 /**
  * The node arguments of the root `start` script (`node …`), paths made absolute against `root`:

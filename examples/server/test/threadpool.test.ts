@@ -1,17 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, startArgs } from './process.js';
+import { ROOT, startArgs, THREADPOOL as PRELOAD, threadpool } from './process.js';
 
-interface Threadpool {
-  defaultPoolSize(o: { cores: number; workers: number }): number;
-  poolSizeFor(env: Record<string, string | undefined>, o: { cores: number }): number | undefined;
-}
-const PRELOAD = resolve(ROOT, 'examples/server/src/threadpool.cjs');
-const { defaultPoolSize, poolSizeFor } = createRequire(import.meta.url)(PRELOAD) as Threadpool;
+const { defaultPoolSize, poolSizeFor } = threadpool;
 
 describe('the example server sizes libuv’s pool before Node starts it', () => {
   it('one thread per core the event loops leave free, at least 2, at most Node’s 4', () => {
