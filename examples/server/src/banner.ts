@@ -1,7 +1,22 @@
 /** What the example server prints on start: where it listens, the challenge, and commands to enroll. */
+import { createRequire } from 'node:module';
 import { formatName, isLegacyAllowed } from '@scep/wire';
 import { fingerprint } from './pki.js';
 import type { ExampleServer } from './server.js';
+
+// The start scripts' preload; loaded again here for its helpers (it only sets the variable when unset).
+const threadpool = createRequire(import.meta.url)('./threadpool.cjs') as {
+  cgroupCpuLimit(): number | undefined;
+  libuvPoolSize(value: string | undefined): number;
+};
+
+/** What libuv makes of UV_THREADPOOL_SIZE, and the CPU quota when there is one. */
+export function poolLine(value: string | undefined, quota: number | undefined): string {
+  const q = quota === undefined ? '' : `; cgroup CPU quota ${Number(quota.toFixed(2))} cores`;
+  if (value === undefined) return `4 (Node's default; \`pnpm start\` sizes it to the machine${q})`;
+  const n = threadpool.libuvPoolSize(value);
+  return n === Number(value.trim()) && String(n) === value.trim() ? `${n} (UV_THREADPOOL_SIZE${q})` : `${n} (libuv's reading of UV_THREADPOOL_SIZE=${JSON.stringify(value)}${q})`;
+}
 
 export function banner(app: ExampleServer, url: string): string {
   const s = app.settings;
@@ -36,8 +51,7 @@ export function banner(app: ExampleServer, url: string): string {
   lines.push(`  mint a one-time challenge: curl -s -X POST -H 'Authorization: Bearer ${s.adminToken}' -d '{"ttlSeconds":3600}' ${origin}/admin/challenges`);
   lines.push(`health: ${origin}/healthz   metrics: ${origin}/metrics (bearer token)`);
   // Set by threadpool.cjs when started with `pnpm start`; Node's own default otherwise.
-  const pool = s.env['UV_THREADPOOL_SIZE'];
-  lines.push(`signing threads: ${pool ? `${pool} (UV_THREADPOOL_SIZE)` : "4 (Node's default; `pnpm start` sizes it to the machine)"}`);
+  lines.push(`signing threads: ${poolLine(s.env['UV_THREADPOOL_SIZE'], threadpool.cgroupCpuLimit())}`);
   lines.push('More clients (certmonger, Windows, Apple, Intune): docs/clients.md');
   return lines.join('\n');
 }

@@ -15,11 +15,121 @@
  * So: one pool thread per core the event loops leave free, at least 2, so that one slow job (a DNS
  * lookup of online Intune, a file read) cannot hold up every signature, and at most Node's 4,
  * because larger pools were never measured (one event loop keeps about one signing core busy). An
- * operator's UV_THREADPOOL_SIZE is left as it is; under a CPU quota (cgroups) that
- * availableParallelism() does not see, set it. Plain JavaScript: it runs before tsx loads.
+ * operator's UV_THREADPOOL_SIZE is left as it is.
+ *
+ * The cores are availableParallelism() (the CPU affinity mask), or fewer under a cgroup CPU quota
+ * (a container's CPU limit), which Node 20 does not count. Plain JavaScript: it runs before tsx
+ * loads.
  */
 'use strict';
+const { readFileSync } = require('node:fs');
 const { availableParallelism } = require('node:os');
+const { posix } = require('node:path');
+
+/** @param {string} path */
+function readText(path) {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The CPU quota of this process's cgroup and its ancestors, in cores (the smallest one), or
+ * undefined when there is none. cgroup v2 `cpu.max` ("max 100000" or "150000 100000"), or v1
+ * `cpu.cfs_quota_us` (-1 for none) over `cpu.cfs_period_us`. The mount points come from
+ * /proc/self/mountinfo, so a container's view (its cgroup at the root of the mount) and a host's
+ * view (a nested path) both work.
+ * @param {(path: string) => string | undefined} [read]
+ * @returns {number | undefined}
+ */
+function cgroupCpuLimit(read = readText) {
+  const membership = read('/proc/self/cgroup');
+  const mountinfo = read('/proc/self/mountinfo');
+  if (membership === undefined || mountinfo === undefined) return undefined;
+  /** @type {number | undefined} */
+  let limit;
+  const consider = (/** @type {number} */ cores) => {
+    if (Number.isFinite(cores) && cores > 0 && (limit === undefined || cores < limit)) limit = cores;
+  };
+  for (const line of mountinfo.split('\n')) {
+    // id parent major:minor root mount-point options [optional fields] - fstype source super-options
+    const f = line.split(' ');
+    const dash = f.indexOf('-');
+    if (dash < 6) continue;
+    const fstype = f[dash + 1];
+    const root = unescapeMount(f[3] ?? '');
+    const mountPoint = unescapeMount(f[4] ?? '');
+    if (fstype === 'cgroup2') {
+      const path = cgroupPath(membership, (controllers, hierarchy) => hierarchy === '0' && controllers === '');
+      if (path === undefined) continue;
+      for (const dir of ancestors(mountPoint, root, path)) {
+        const [quota, period] = (read(posix.join(dir, 'cpu.max')) ?? '').trim().split(/\s+/);
+        if (quota !== undefined && /^\d+$/.test(quota) && period !== undefined && /^\d+$/.test(period)) consider(Number(quota) / Number(period));
+      }
+    } else if (fstype === 'cgroup' && (f[dash + 3] ?? '').split(',').includes('cpu')) {
+      const path = cgroupPath(membership, (controllers) => controllers.split(',').includes('cpu'));
+      if (path === undefined) continue;
+      for (const dir of ancestors(mountPoint, root, path)) {
+        const quota = (read(posix.join(dir, 'cpu.cfs_quota_us')) ?? '').trim();
+        const period = (read(posix.join(dir, 'cpu.cfs_period_us')) ?? '').trim();
+        if (/^\d+$/.test(quota) && /^\d+$/.test(period)) consider(Number(quota) / Number(period));
+      }
+    }
+  }
+  return limit;
+}
+
+/** mountinfo escapes space, tab, newline and backslash as octal. @param {string} s */
+function unescapeMount(s) {
+  return s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/**
+ * The cgroup path of the first /proc/self/cgroup line that `match` accepts ("id:controllers:path").
+ * @param {string} membership
+ * @param {(controllers: string, hierarchy: string) => boolean} match
+ */
+function cgroupPath(membership, match) {
+  for (const line of membership.split('\n')) {
+    const a = line.indexOf(':');
+    const b = line.indexOf(':', a + 1);
+    if (a < 0 || b < 0) continue;
+    if (match(line.slice(a + 1, b), line.slice(0, a))) return line.slice(b + 1);
+  }
+  return undefined;
+}
+
+/**
+ * The directories from the process's cgroup up to the mount's root, under the mount point. A
+ * cgroup outside the mount's root (another namespace's view) yields only the mount point.
+ * @param {string} mountPoint
+ * @param {string} root
+ * @param {string} path
+ */
+function ancestors(mountPoint, root, path) {
+  const rel = posix.relative(root, path);
+  if (rel.startsWith('..')) return [mountPoint];
+  const out = [];
+  let dir = rel;
+  for (;;) {
+    out.push(posix.join(mountPoint, dir));
+    if (dir === '' || dir === '.') break;
+    dir = posix.dirname(dir);
+    if (dir === '.') dir = '';
+  }
+  return out;
+}
+
+/**
+ * The cores this process may use: the affinity mask, or a lower cgroup quota rounded down (at
+ * least 1).
+ * @param {{ parallelism: number; quota: number | undefined }} o
+ */
+function usableCores(o) {
+  return o.quota === undefined ? o.parallelism : Math.max(1, Math.min(o.parallelism, Math.floor(o.quota)));
+}
 
 /**
  * @param {{ cores: number; workers: number }} o
@@ -49,8 +159,21 @@ function poolSizeFor(env, o) {
   return defaultPoolSize({ cores: o.cores, workers: workersOf(env['SCEP_WORKERS']) });
 }
 
-const size = poolSizeFor(process.env, { cores: availableParallelism() });
+/**
+ * The pool libuv starts for a UV_THREADPOOL_SIZE value: it reads the number with atoi() into an
+ * unsigned int, so 0 or garbage is 1, and a negative number or one above 1024 is 1024.
+ * @param {string | undefined} value
+ */
+function libuvPoolSize(value) {
+  if (value === undefined) return 4;
+  const m = /^[\t\n\v\f\r ]*([+-]?\d+)/.exec(value);
+  const n = m ? Number(m[1]) : 0;
+  if (n === 0) return 1;
+  return n < 0 || n > 1024 ? 1024 : n;
+}
+
+const size = poolSizeFor(process.env, { cores: usableCores({ parallelism: availableParallelism(), quota: cgroupCpuLimit() }) });
 // Cluster workers inherit the variable, and with it the primary's choice.
 if (size !== undefined) process.env['UV_THREADPOOL_SIZE'] = String(size);
 
-module.exports = { defaultPoolSize, poolSizeFor };
+module.exports = { cgroupCpuLimit, defaultPoolSize, libuvPoolSize, poolSizeFor, usableCores };

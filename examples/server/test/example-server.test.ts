@@ -1,7 +1,7 @@
 /** The README's main command as a user meets it: a real process, its files, its banner, its errors, its admin API. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { availableParallelism, getPriority, tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
@@ -21,7 +21,7 @@ import {
   type Certificate,
 } from '@scep/wire';
 import { nodeCrypto, nodePrivateKey } from '@scep/wire/node';
-import { expectExit, start, threadNice, threadpool, type Started } from './process.js';
+import { expectExit, start, threadNice, threadpool, usableCores, type Started } from './process.js';
 
 const crypto = nodeCrypto();
 const tmp = mkdtempSync(join(tmpdir(), 'scep-example-'));
@@ -107,13 +107,13 @@ describe('first start on a fresh machine', () => {
     expect(s.stderr()).toContain(`threads: ${t.helpers.length} helper threads (libuv's pool, V8) at nice ${Math.max(19, own)}`);
   });
   it.runIf(process.platform === 'linux')('sizes libuv’s pool to the machine (threadpool.cjs, preloaded as by pnpm start) and says so', async () => {
-    const size = threadpool.defaultPoolSize({ cores: availableParallelism(), workers: 1 });
-    expect(s.stdout()).toContain(`signing threads: ${size} (UV_THREADPOOL_SIZE)`);
+    const size = threadpool.defaultPoolSize({ cores: usableCores(), workers: 1 });
+    expect(s.stdout()).toContain(`signing threads: ${size} (UV_THREADPOOL_SIZE`);
     // It takes effect in the real process, whose loader (tsx) starts the pool before main.ts runs:
     // the same server with two pool threads more has exactly two threads more.
     const more = await start({ SCEP_DATA_DIR: join(tmp, 'pool-size'), UV_THREADPOOL_SIZE: String(size + 2) });
     try {
-      expect(more.stdout()).toContain(`signing threads: ${size + 2} (UV_THREADPOOL_SIZE)`);
+      expect(more.stdout()).toContain(`signing threads: ${size + 2} (UV_THREADPOOL_SIZE`);
       expect(threadNice(more.child.pid as number).helpers.length - threadNice(s.child.pid as number).helpers.length).toBe(2);
     } finally {
       await more.stop();

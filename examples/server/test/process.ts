@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { getPriority } from 'node:os';
+import { availableParallelism, getPriority } from 'node:os';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
@@ -10,9 +10,15 @@ export const ROOT = resolve(import.meta.dirname, '../../..');
 /** The preload of the start scripts (examples/server/src/threadpool.cjs), and what it exports. */
 export const THREADPOOL = resolve(ROOT, 'examples/server/src/threadpool.cjs');
 export const threadpool = createRequire(import.meta.url)(THREADPOOL) as {
+  cgroupCpuLimit(read?: (path: string) => string | undefined): number | undefined;
   defaultPoolSize(o: { cores: number; workers: number }): number;
+  libuvPoolSize(value: string | undefined): number;
   poolSizeFor(env: Record<string, string | undefined>, o: { cores: number }): number | undefined;
+  usableCores(o: { parallelism: number; quota: number | undefined }): number;
 };
+
+/** The cores threadpool.cjs sizes the pool for on this machine (affinity mask, cgroup quota). */
+export const usableCores = (): number => threadpool.usableCores({ parallelism: availableParallelism(), quota: threadpool.cgroupCpuLimit() });
 
 /**
  * The node arguments of the root `start` script (`node …`), paths made absolute against `root`:

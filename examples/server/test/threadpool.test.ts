@@ -1,11 +1,21 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, startArgs, THREADPOOL as PRELOAD, threadpool } from './process.js';
+import { ROOT, startArgs, THREADPOOL as PRELOAD, threadpool, usableCores as machineCores } from './process.js';
 
 const { defaultPoolSize, poolSizeFor } = threadpool;
+
+// Counts the process's threads after enough asynchronous signatures to start every pool thread.
+const threadsAfterSigning = (env: Record<string, string>, preload = true): { threads: number; size: string | undefined } => {
+  const script = `
+    const c = require('node:crypto');
+    const { privateKey } = c.generateKeyPairSync('rsa', { modulusLength: 1024 });
+    Promise.all(Array.from({ length: 32 }, () => new Promise((r) => c.sign('sha256', Buffer.alloc(8), privateKey, r)))).then(() =>
+      console.log(JSON.stringify({ threads: require('node:fs').readdirSync('/proc/self/task').length, size: process.env.UV_THREADPOOL_SIZE })));`;
+  const out = execFileSync(process.execPath, [...(preload ? ['--require', PRELOAD] : []), '-e', script], { env: { PATH: process.env['PATH'] ?? '', ...env }, encoding: 'utf8' });
+  return JSON.parse(out) as { threads: number; size: string | undefined };
+};
 
 describe('the example server sizes libuv’s pool before Node starts it', () => {
   it('one thread per core the event loops leave free, at least 2, at most Node’s 4', () => {
@@ -40,19 +50,8 @@ describe('the example server sizes libuv’s pool before Node starts it', () => 
     expect(startArgs()).toContain(PRELOAD);
   });
 
-  // Counts the process's threads after enough asynchronous signatures to start every pool thread.
-  const threadsAfterSigning = (env: Record<string, string>, preload = true): { threads: number; size: string | undefined } => {
-    const script = `
-      const c = require('node:crypto');
-      const { privateKey } = c.generateKeyPairSync('rsa', { modulusLength: 1024 });
-      Promise.all(Array.from({ length: 32 }, () => new Promise((r) => c.sign('sha256', Buffer.alloc(8), privateKey, r)))).then(() =>
-        console.log(JSON.stringify({ threads: require('node:fs').readdirSync('/proc/self/task').length, size: process.env.UV_THREADPOOL_SIZE })));`;
-    const out = execFileSync(process.execPath, [...(preload ? ['--require', PRELOAD] : []), '-e', script], { env: { PATH: process.env['PATH'] ?? '', ...env }, encoding: 'utf8' });
-    return JSON.parse(out) as { threads: number; size: string | undefined };
-  };
-
   it.skipIf(!existsSync('/proc/self/task'))('takes effect: the process starts exactly that many pool threads', () => {
-    const expected = defaultPoolSize({ cores: availableParallelism(), workers: 1 });
+    const expected = defaultPoolSize({ cores: machineCores(), workers: 1 });
     const preloaded = threadsAfterSigning({});
     expect(preloaded.size).toBe(String(expected));
     // Without the preload Node starts its default of 4.
@@ -65,5 +64,132 @@ describe('the example server sizes libuv’s pool before Node starts it', () => 
     const more = threadsAfterSigning({ UV_THREADPOOL_SIZE: String(expected + 2) });
     expect(more.size).toBe(String(expected + 2));
     expect(more.threads).toBe(preloaded.threads + 2);
+  });
+});
+
+describe('the cores it sizes for: the affinity mask, or a lower cgroup CPU quota', () => {
+  const { cgroupCpuLimit, usableCores, libuvPoolSize } = threadpool;
+  const files = (map: Record<string, string>) => (path: string): string | undefined => map[path];
+  const V2 = '30 23 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate\n';
+  const V1_CPU = '35 30 0:30 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid shared:9 - cgroup cgroup rw,cpu,cpuacct\n';
+
+  it('reads cgroup v2 cpu.max and keeps the smallest quota up the tree', () => {
+    expect(cgroupCpuLimit(files({ '/proc/self/mountinfo': V2, '/proc/self/cgroup': '0::/\n', '/sys/fs/cgroup/cpu.max': '150000 100000\n' }))).toBe(1.5);
+    const nested = {
+      '/proc/self/mountinfo': V2,
+      '/proc/self/cgroup': '0::/kubepods/pod1/c1\n',
+      '/sys/fs/cgroup/kubepods/pod1/c1/cpu.max': 'max 100000\n',
+      '/sys/fs/cgroup/kubepods/pod1/cpu.max': '200000 100000\n',
+      '/sys/fs/cgroup/kubepods/cpu.max': '400000 100000\n',
+    };
+    expect(cgroupCpuLimit(files(nested))).toBe(2);
+    expect(cgroupCpuLimit(files({ ...nested, '/sys/fs/cgroup/kubepods/pod1/cpu.max': 'max 100000' }))).toBe(4);
+    expect(cgroupCpuLimit(files({ '/proc/self/mountinfo': V2, '/proc/self/cgroup': '0::/\n', '/sys/fs/cgroup/cpu.max': 'max 100000\n' }))).toBeUndefined();
+  });
+
+  it('reads cgroup v1 cfs quota over period, including a container whose cgroup is the mount root', () => {
+    const host = { '/proc/self/mountinfo': V1_CPU, '/proc/self/cgroup': '4:cpu,cpuacct:/docker/abc\n1:name=systemd:/docker/abc\n' };
+    expect(cgroupCpuLimit(files({ ...host, '/sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_quota_us': '50000\n', '/sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_period_us': '100000\n' }))).toBe(0.5);
+    expect(cgroupCpuLimit(files({ ...host, '/sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_quota_us': '-1\n', '/sys/fs/cgroup/cpu,cpuacct/docker/abc/cpu.cfs_period_us': '100000\n' }))).toBeUndefined();
+    const container = {
+      '/proc/self/mountinfo': '35 30 0:30 /docker/abc /sys/fs/cgroup/cpu\\040acct rw - cgroup cgroup rw,cpu\n',
+      '/proc/self/cgroup': '4:cpu:/docker/abc\n',
+      '/sys/fs/cgroup/cpu acct/cpu.cfs_quota_us': '300000',
+      '/sys/fs/cgroup/cpu acct/cpu.cfs_period_us': '100000',
+    };
+    expect(cgroupCpuLimit(files(container))).toBe(3);
+  });
+
+  it('takes the v1 cpu controller on a hybrid host whose unified hierarchy has no cpu.max', () => {
+    const hybrid = {
+      '/proc/self/mountinfo': V1_CPU + '40 30 0:35 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n',
+      '/proc/self/cgroup': '4:cpu,cpuacct:/\n0::/\n',
+      '/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us': '250000',
+      '/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us': '100000',
+    };
+    expect(cgroupCpuLimit(files(hybrid))).toBe(2.5);
+  });
+
+  it('finds no quota without cgroup files, or in files it cannot read', () => {
+    expect(cgroupCpuLimit(files({}))).toBeUndefined();
+    expect(cgroupCpuLimit(files({ '/proc/self/mountinfo': V2, '/proc/self/cgroup': '0::/\n', '/sys/fs/cgroup/cpu.max': 'lots\n' }))).toBeUndefined();
+    expect(cgroupCpuLimit(files({ '/proc/self/mountinfo': V2, '/proc/self/cgroup': '0::/\n', '/sys/fs/cgroup/cpu.max': '0 100000\n' }))).toBeUndefined();
+    expect(cgroupCpuLimit(files({ '/proc/self/mountinfo': 'garbage\n\n', '/proc/self/cgroup': 'nonsense' }))).toBeUndefined();
+  });
+
+  it('rounds a quota down, to at least one core, and never above the affinity mask', () => {
+    expect(usableCores({ parallelism: 16, quota: undefined })).toBe(16);
+    expect(usableCores({ parallelism: 16, quota: 2 })).toBe(2);
+    expect(usableCores({ parallelism: 16, quota: 2.9 })).toBe(2);
+    expect(usableCores({ parallelism: 16, quota: 0.5 })).toBe(1);
+    expect(usableCores({ parallelism: 4, quota: 64 })).toBe(4);
+    // A 2-CPU container on a 16-core host: 1 pool thread spare, so the floor of 2, not Node's 4.
+    expect(defaultPoolSize({ cores: usableCores({ parallelism: 16, quota: 2 }), workers: 1 })).toBe(2);
+  });
+
+  it('reads UV_THREADPOOL_SIZE as libuv does (atoi into an unsigned int, 1 to 1024)', () => {
+    expect(libuvPoolSize(undefined)).toBe(4);
+    expect(libuvPoolSize('3')).toBe(3);
+    expect(libuvPoolSize(' 3x')).toBe(3);
+    expect(libuvPoolSize('+5')).toBe(5);
+    expect(libuvPoolSize('0')).toBe(1);
+    expect(libuvPoolSize('abc')).toBe(1);
+    expect(libuvPoolSize('')).toBe(1);
+    expect(libuvPoolSize('2000')).toBe(1024);
+    expect(libuvPoolSize('-1')).toBe(1024);
+  });
+
+  it.skipIf(!existsSync('/proc/self/task'))('matches the threads libuv starts for odd values', () => {
+    // Without the preload, which would replace an empty value.
+    const base = threadsAfterSigning({ UV_THREADPOOL_SIZE: '4' }, false).threads;
+    for (const v of ['0', '', 'abc', ' 3x', '+5']) expect(threadsAfterSigning({ UV_THREADPOOL_SIZE: v }, false).threads - base, JSON.stringify(v)).toBe(libuvPoolSize(v) - 4);
+  });
+});
+
+/**
+ * A real cgroup v1 cpu controller this process may write to (root on a v1 or hybrid host, as the
+ * CI machines are), or undefined. A child cgroup gets a quota and a node process is moved into it.
+ */
+function cgroupV1Cpu(): string | undefined {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return undefined;
+  let mountinfo: string;
+  try {
+    mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of mountinfo.split('\n')) {
+    const f = line.split(' ');
+    const dash = f.indexOf('-');
+    if (dash < 6 || f[dash + 1] !== 'cgroup' || !(f[dash + 3] ?? '').split(',').includes('cpu') || f[3] !== '/') continue;
+    const mount = f[4] as string;
+    if (existsSync(join(mount, 'cpu.cfs_quota_us'))) return mount;
+  }
+  return undefined;
+}
+
+const V1_MOUNT = cgroupV1Cpu();
+
+describe.skipIf(V1_MOUNT === undefined)('under a real cgroup v1 CPU quota (root, Linux)', () => {
+  it('the preload reads the quota of the cgroup the process runs in', () => {
+    const dir = join(V1_MOUNT as string, `scep-threadpool-test-${process.pid}`);
+    mkdirSync(dir);
+    try {
+      writeFileSync(join(dir, 'cpu.cfs_period_us'), '100000');
+      writeFileSync(join(dir, 'cpu.cfs_quota_us'), '50000');
+      const script = `const t = require(${JSON.stringify(PRELOAD)}); console.log(JSON.stringify({ limit: t.cgroupCpuLimit(), size: process.env.UV_THREADPOOL_SIZE }))`;
+      // The shell joins the cgroup, then becomes node: node starts (and the preload runs) inside it.
+      const out = execFileSync('sh', ['-c', `echo $$ > "$1/cgroup.procs" && exec "$2" --require "$3" -e "$4"`, 'sh', dir, process.execPath, PRELOAD, script], {
+        env: { PATH: process.env['PATH'] ?? '' },
+        encoding: 'utf8',
+      });
+      const got = JSON.parse(out) as { limit: number; size: string };
+      expect(got.limit).toBe(0.5);
+      expect(got.size).toBe(String(defaultPoolSize({ cores: 1, workers: 1 })));
+      // This test process itself is outside that cgroup.
+      expect(threadpool.cgroupCpuLimit()).not.toBe(0.5);
+    } finally {
+      rmdirSync(dir);
+    }
   });
 });

@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
 import { get, request } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, getPriority, tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCertificate, buildCsr, buildPkiRequest, encodeIssuerAndSubject, parseCaCertResponse, parseCertificate, readCertRep, type Certificate, type PrivateKeyHandle } from '@scep/wire';
 import { nodeCrypto, nodePrivateKey } from '@scep/wire/node';
-import { start, threadNice, threadpool, type Started } from './process.js';
+import { start, threadNice, threadpool, usableCores, type Started } from './process.js';
 
 const crypto = nodeCrypto();
 const tmp = mkdtempSync(join(tmpdir(), 'scep-workers-'));
@@ -68,7 +68,7 @@ describe('SCEP_WORKERS=2', () => {
       expect(w.helpers.every((n) => n === Math.max(19, own))).toBe(true);
       // The pool size the primary's preload chose (threadpool.cjs) reaches every worker.
       const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-      expect(env).toContain(`UV_THREADPOOL_SIZE=${threadpool.defaultPoolSize({ cores: availableParallelism(), workers: 2 })}`);
+      expect(env).toContain(`UV_THREADPOOL_SIZE=${threadpool.defaultPoolSize({ cores: usableCores(), workers: 2 })}`);
     }
   });
   it('a one-time challenge minted on one worker is used exactly once across both', async () => {
