@@ -46,8 +46,19 @@ describe('the example server sizes libuv’s pool before Node starts it', () => 
     for (const pkg of ['package.json', 'examples/server/package.json']) {
       const start = (JSON.parse(readFileSync(resolve(ROOT, pkg), 'utf8')) as { scripts: { start: string } }).scripts.start;
       expect(start, pkg).toMatch(/^node --require \S*threadpool\.cjs /);
+      expect(start, pkg).toContain(' --min-semi-space-size=16 ');
     }
     expect(startArgs()).toContain(PRELOAD);
+  });
+
+  it('starts V8’s young generation at 16 MB semi-spaces, not 1 MB (docs/benchmarks.md, proposal 12)', () => {
+    const newSpace = (flags: string[]): number =>
+      Number(execFileSync(process.execPath, [...flags, '-e', "console.log(require('node:v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size)"], { encoding: 'utf8' }));
+    const flags = startArgs().filter((a) => a.startsWith('--') && !a.startsWith('--import') && !a.startsWith('--conditions') && !a.startsWith('--require'));
+    expect(flags).toEqual(['--min-semi-space-size=16']);
+    // V8's own start is 1 MB, grown under load and shrunk again after full GCs.
+    expect(newSpace(flags)).toBeGreaterThanOrEqual(16 * 1024 * 1024);
+    expect(newSpace([])).toBeLessThan(16 * 1024 * 1024);
   });
 
   it.skipIf(!existsSync('/proc/self/task'))('takes effect: the process starts exactly that many pool threads', () => {
