@@ -76,12 +76,15 @@ export interface OursOptions {
 
 /**
  * Starts examples/server with the node arguments of that root's `start` script, as `pnpm start` does
- * (today --conditions=@scep/source, tsx, main.ts); `nodeFlags` go first.
+ * (today --conditions=@scep/source, tsx, main.ts); `nodeFlags` go after its flags.
  */
 export async function startOurs(o: OursOptions): Promise<ServerUnderTest & { readonly child: ChildProcess; readonly stderr: () => string }> {
   const port = await freePort();
   const root = o.root ?? ROOT;
-  const child = spawn(process.execPath, [...(o.nodeFlags ?? []), ...startArgs(root)], {
+  // nodeFlags go after the start script's own flags, just before main.ts: V8 takes the last of a
+  // repeated flag, so --server-node-flag=--min-semi-space-size=0 turns proposal 12 off.
+  const args = startArgs(root);
+  const child = spawn(process.execPath, [...args.slice(0, -1), ...(o.nodeFlags ?? []), ...args.slice(-1)], {
     cwd: root,
     env: {
       PATH: process.env['PATH'] ?? '',
