@@ -15,7 +15,7 @@ export function poolLine(value: string | undefined, quota: number | undefined): 
   const q = quota === undefined ? '' : `; cgroup CPU quota ${Number(quota.toFixed(2))} cores`;
   if (value === undefined) return `4 (Node's default; \`pnpm start\` sizes it to the machine${q})`;
   const n = threadpool.libuvPoolSize(value);
-  return n === Number(value.trim()) && String(n) === value.trim() ? `${n} (UV_THREADPOOL_SIZE${q})` : `${n} (libuv's reading of UV_THREADPOOL_SIZE=${JSON.stringify(value)}${q})`;
+  return String(n) === value.trim() ? `${n} (UV_THREADPOOL_SIZE${q})` : `${n} (libuv's reading of UV_THREADPOOL_SIZE=${JSON.stringify(value)}${q})`;
 }
 
 export function banner(app: ExampleServer, url: string): string {
