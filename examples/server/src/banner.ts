@@ -4,9 +4,9 @@ import { formatName, isLegacyAllowed } from '@scep/wire';
 import { fingerprint } from './pki.js';
 import type { ExampleServer } from './server.js';
 
-// The start scripts' preload; loaded again here for its helpers (it only sets the variable when unset).
+// The start scripts' preload (the same module instance when it was preloaded): its quota and helper.
 const threadpool = createRequire(import.meta.url)('./threadpool.cjs') as {
-  cgroupCpuLimit(): number | undefined;
+  readonly cpuQuota: number | undefined;
   libuvPoolSize(value: string | undefined): number;
 };
 
@@ -51,7 +51,7 @@ export function banner(app: ExampleServer, url: string): string {
   lines.push(`  mint a one-time challenge: curl -s -X POST -H 'Authorization: Bearer ${s.adminToken}' -d '{"ttlSeconds":3600}' ${origin}/admin/challenges`);
   lines.push(`health: ${origin}/healthz   metrics: ${origin}/metrics (bearer token)`);
   // Set by threadpool.cjs when started with `pnpm start`; Node's own default otherwise.
-  lines.push(`signing threads: ${poolLine(s.env['UV_THREADPOOL_SIZE'], threadpool.cgroupCpuLimit())}`);
+  lines.push(`signing threads: ${poolLine(s.env['UV_THREADPOOL_SIZE'], threadpool.cpuQuota)}`);
   lines.push('More clients (certmonger, Windows, Apple, Intune): docs/clients.md');
   return lines.join('\n');
 }

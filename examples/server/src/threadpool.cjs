@@ -36,6 +36,30 @@ function readText(path) {
 }
 
 /**
+ * The cgroup mounts in /proc/self/mountinfo: cgroup v2, and v1 hierarchies with their controllers.
+ * @param {string} mountinfo
+ * @returns {{ version: 1 | 2; root: string; mountPoint: string; controllers: string[] }[]}
+ */
+function cgroupMounts(mountinfo) {
+  const out = [];
+  for (const line of mountinfo.split('\n')) {
+    // id parent major:minor root mount-point options [optional fields] - fstype source super-options
+    const f = line.split(' ');
+    const dash = f.indexOf('-');
+    if (dash < 6) continue;
+    const fstype = f[dash + 1];
+    if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
+    out.push({
+      version: fstype === 'cgroup2' ? /** @type {const} */ (2) : /** @type {const} */ (1),
+      root: unescapeMount(f[3] ?? ''),
+      mountPoint: unescapeMount(f[4] ?? ''),
+      controllers: (f[dash + 3] ?? '').split(','),
+    });
+  }
+  return out;
+}
+
+/**
  * The CPU quota of this process's cgroup and its ancestors, in cores (the smallest one), or
  * undefined when there is none. cgroup v2 `cpu.max` ("max 100000" or "150000 100000"), or v1
  * `cpu.cfs_quota_us` (-1 for none) over `cpu.cfs_period_us`. The mount points come from
@@ -48,33 +72,25 @@ function cgroupCpuLimit(read = readText) {
   const membership = read('/proc/self/cgroup');
   const mountinfo = read('/proc/self/mountinfo');
   if (membership === undefined || mountinfo === undefined) return undefined;
+  const v2Path = cgroupPath(membership, (controllers, hierarchy) => hierarchy === '0' && controllers === '');
+  const v1Path = cgroupPath(membership, (controllers) => controllers.split(',').includes('cpu'));
   /** @type {number | undefined} */
   let limit;
-  const consider = (/** @type {number} */ cores) => {
+  /** @param {string | undefined} quota @param {string | undefined} period */
+  const consider = (quota, period) => {
+    if (quota === undefined || period === undefined || !/^\d+$/.test(quota) || !/^\d+$/.test(period)) return;
+    const cores = Number(quota) / Number(period);
     if (Number.isFinite(cores) && cores > 0 && (limit === undefined || cores < limit)) limit = cores;
   };
-  for (const line of mountinfo.split('\n')) {
-    // id parent major:minor root mount-point options [optional fields] - fstype source super-options
-    const f = line.split(' ');
-    const dash = f.indexOf('-');
-    if (dash < 6) continue;
-    const fstype = f[dash + 1];
-    const root = unescapeMount(f[3] ?? '');
-    const mountPoint = unescapeMount(f[4] ?? '');
-    if (fstype === 'cgroup2') {
-      const path = cgroupPath(membership, (controllers, hierarchy) => hierarchy === '0' && controllers === '');
-      if (path === undefined) continue;
-      for (const dir of ancestors(mountPoint, root, path)) {
+  for (const m of cgroupMounts(mountinfo)) {
+    if (m.version === 2 && v2Path !== undefined) {
+      for (const dir of ancestors(m.mountPoint, m.root, v2Path)) {
         const [quota, period] = (read(posix.join(dir, 'cpu.max')) ?? '').trim().split(/\s+/);
-        if (quota !== undefined && /^\d+$/.test(quota) && period !== undefined && /^\d+$/.test(period)) consider(Number(quota) / Number(period));
+        consider(quota, period);
       }
-    } else if (fstype === 'cgroup' && (f[dash + 3] ?? '').split(',').includes('cpu')) {
-      const path = cgroupPath(membership, (controllers) => controllers.split(',').includes('cpu'));
-      if (path === undefined) continue;
-      for (const dir of ancestors(mountPoint, root, path)) {
-        const quota = (read(posix.join(dir, 'cpu.cfs_quota_us')) ?? '').trim();
-        const period = (read(posix.join(dir, 'cpu.cfs_period_us')) ?? '').trim();
-        if (/^\d+$/.test(quota) && /^\d+$/.test(period)) consider(Number(quota) / Number(period));
+    } else if (m.version === 1 && m.controllers.includes('cpu') && v1Path !== undefined) {
+      for (const dir of ancestors(m.mountPoint, m.root, v1Path)) {
+        consider(read(posix.join(dir, 'cpu.cfs_quota_us'))?.trim(), read(posix.join(dir, 'cpu.cfs_period_us'))?.trim());
       }
     }
   }
@@ -110,16 +126,8 @@ function cgroupPath(membership, match) {
  */
 function ancestors(mountPoint, root, path) {
   const rel = posix.relative(root, path);
-  if (rel.startsWith('..')) return [mountPoint];
-  const out = [];
-  let dir = rel;
-  for (;;) {
-    out.push(posix.join(mountPoint, dir));
-    if (dir === '' || dir === '.') break;
-    dir = posix.dirname(dir);
-    if (dir === '.') dir = '';
-  }
-  return out;
+  const parts = rel === '' || rel.startsWith('..') ? [] : rel.split('/');
+  return [...parts.map((_, i) => posix.join(mountPoint, ...parts.slice(0, parts.length - i))), mountPoint];
 }
 
 /**
@@ -172,8 +180,10 @@ function libuvPoolSize(value) {
   return n < 0 || n > 1024 ? 1024 : n;
 }
 
-const size = poolSizeFor(process.env, { cores: usableCores({ parallelism: availableParallelism(), quota: cgroupCpuLimit() }) });
+/** The CPU quota this process was sized for, read once (the banner prints it). */
+const cpuQuota = cgroupCpuLimit();
+const size = poolSizeFor(process.env, { cores: usableCores({ parallelism: availableParallelism(), quota: cpuQuota }) });
 // Cluster workers inherit the variable, and with it the primary's choice.
 if (size !== undefined) process.env['UV_THREADPOOL_SIZE'] = String(size);
 
-module.exports = { cgroupCpuLimit, defaultPoolSize, libuvPoolSize, poolSizeFor, usableCores };
+module.exports = { cgroupCpuLimit, cgroupMounts, cpuQuota, defaultPoolSize, libuvPoolSize, poolSizeFor, usableCores };

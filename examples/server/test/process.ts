@@ -11,6 +11,8 @@ export const ROOT = resolve(import.meta.dirname, '../../..');
 export const THREADPOOL = resolve(ROOT, 'examples/server/src/threadpool.cjs');
 export const threadpool = createRequire(import.meta.url)(THREADPOOL) as {
   cgroupCpuLimit(read?: (path: string) => string | undefined): number | undefined;
+  cgroupMounts(mountinfo: string): { version: 1 | 2; root: string; mountPoint: string; controllers: string[] }[];
+  readonly cpuQuota: number | undefined;
   defaultPoolSize(o: { cores: number; workers: number }): number;
   libuvPoolSize(value: string | undefined): number;
   poolSizeFor(env: Record<string, string | undefined>, o: { cores: number }): number | undefined;
@@ -18,7 +20,7 @@ export const threadpool = createRequire(import.meta.url)(THREADPOOL) as {
 };
 
 /** The cores threadpool.cjs sizes the pool for on this machine (affinity mask, cgroup quota). */
-export const usableCores = (): number => threadpool.usableCores({ parallelism: availableParallelism(), quota: threadpool.cgroupCpuLimit() });
+export const usableCores = (): number => threadpool.usableCores({ parallelism: availableParallelism(), quota: threadpool.cpuQuota });
 
 /**
  * The node arguments of the root `start` script (`node …`), paths made absolute against `root`:

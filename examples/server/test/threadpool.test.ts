@@ -169,14 +169,8 @@ function cgroupV1Cpu(): string | undefined {
   } catch {
     return undefined;
   }
-  for (const line of mountinfo.split('\n')) {
-    const f = line.split(' ');
-    const dash = f.indexOf('-');
-    if (dash < 6 || f[dash + 1] !== 'cgroup' || !(f[dash + 3] ?? '').split(',').includes('cpu') || f[3] !== '/') continue;
-    const mount = f[4] as string;
-    if (existsSync(join(mount, 'cpu.cfs_quota_us'))) return mount;
-  }
-  return undefined;
+  const m = threadpool.cgroupMounts(mountinfo).find((c) => c.version === 1 && c.controllers.includes('cpu') && c.root === '/' && existsSync(join(c.mountPoint, 'cpu.cfs_quota_us')));
+  return m?.mountPoint;
 }
 
 const V1_MOUNT = cgroupV1Cpu();
