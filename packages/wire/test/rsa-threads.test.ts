@@ -80,7 +80,10 @@ h.unwrapKey!({ scheme: 'RSAES-PKCS1-v1_5' }, c, 16).then((k) => console.log(Buff
   });
 
   it('rejects a nice value outside 1-19', () => {
-    for (const nice of [0, 20, 2.5]) expect(() => new RsaThreadPool({ nice })).toThrow(TypeError);
+    for (const nice of [0, 20, 2.5]) {
+      expect(() => new RsaThreadPool({ nice })).toThrow(TypeError);
+      expect(() => new RsaThreadPool({ nice })).toThrow(`nice must be an integer from 1 to 19, got ${nice}`);
+    }
   });
 
   it.runIf(process.platform === 'linux')('with `nice`, each thread lowers its own priority when it starts; without, it keeps the starter’s', () => {

@@ -75,8 +75,11 @@ describe('lowerHelperThreadPriority', () => {
   });
 
   it('takes nice values from 1 to 19 only', async () => {
-    for (const bad of [0, 20]) await expect(lowerHelperThreadPriority({ nice: bad })).rejects.toThrow(RangeError);
-    for (const bad of [0, -5, 20, 1.5, Number.NaN]) await expect(lowerHelperThreadPriorityOn(fakeHost().host, bad)).rejects.toThrow(RangeError);
+    for (const bad of [0, 20]) await expect(lowerHelperThreadPriority({ nice: bad })).rejects.toThrow(TypeError);
+    for (const bad of [0, -5, 20, 1.5, Number.NaN]) {
+      await expect(lowerHelperThreadPriorityOn(fakeHost().host, bad)).rejects.toThrow(TypeError);
+      await expect(lowerHelperThreadPriorityOn(fakeHost().host, bad)).rejects.toThrow(`nice must be an integer from 1 to 19, got ${bad}`);
+    }
   });
 
   describe.runIf(process.platform === 'linux')('in a real process', () => {

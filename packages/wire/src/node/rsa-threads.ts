@@ -93,7 +93,7 @@ export class RsaThreadPool {
     for (const mb of [young, old]) if (!(Number.isFinite(mb) && mb >= 0)) throw new TypeError('heap limits must be numbers of MB');
     this.#heap = options.heap === false ? undefined : { maxYoungGenerationSizeMb: young, maxOldGenerationSizeMb: old };
     const nice = options.nice;
-    if (nice !== undefined && !isHelperNice(nice)) throw new TypeError('nice must be an integer from 1 to 19');
+    if (nice !== undefined && !isHelperNice(nice)) throw new TypeError(`nice must be an integer from 1 to 19, got ${String(nice)}`);
     this.#nice = process.platform === 'linux' ? nice : undefined;
     this.#lanes = new Array<Lane | undefined>(n).fill(undefined);
   }

@@ -92,7 +92,7 @@ export function lowerHelperThreadPriority(options: HelperThreadPriorityOptions =
 }
 
 export async function lowerHelperThreadPriorityOn(host: ThreadPriorityHost, nice: number): Promise<HelperThreadPriority | undefined> {
-  if (!isHelperNice(nice)) throw new RangeError(`nice must be an integer from 1 to 19, got ${String(nice)}`);
+  if (!isHelperNice(nice)) throw new TypeError(`nice must be an integer from 1 to 19, got ${String(nice)}`);
   if (host.platform !== 'linux' || !host.isMainThread) return undefined;
   await host.poolStarted();
   const ids = host.threads();
