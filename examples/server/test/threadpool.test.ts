@@ -61,6 +61,41 @@ describe('the example server sizes libuv’s pool before Node starts it', () => 
     expect(newSpace([])).toBeLessThan(16 * 1024 * 1024);
   });
 
+  it('leaves an unwrap thread’s young generation at RsaThreadPool’s 2 MB cap under that flag', () => {
+    // Run as the server runs (the start script's flags, main.ts left out), catch the resource
+    // limits the pool gives its Worker, then read a new space under those limits and without any.
+    const probe = `
+      import { createRequire, syncBuiltinESMExports } from 'node:module';
+      import { generateKeyPairSync } from 'node:crypto';
+      const wt = createRequire(import.meta.url)('node:worker_threads');
+      const Base = wt.Worker;
+      let limits;
+      wt.Worker = class extends Base { constructor(code, o) { super(code, o); limits = o?.resourceLimits; } };
+      syncBuiltinESMExports();
+      const { RsaThreadPool } = await import('@scep/wire/node');
+      const pool = new RsaThreadPool({ threads: 1 });
+      await pool.decryptRaw(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, new Uint8Array(256).fill(1));
+      await pool.close();
+      const newSpace = (resourceLimits) => new Promise((res, rej) => {
+        const w = new Base("Promise.all([import('node:v8'), import('node:worker_threads')]).then(([v8, wt]) => wt.parentPort.postMessage(v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size))", { eval: true, resourceLimits });
+        w.once('message', (m) => { void w.terminate(); res(m); });
+        w.once('error', rej);
+      });
+      console.log(JSON.stringify({ limits, capped: await newSpace(limits), uncapped: await newSpace(undefined) }));
+    `;
+    const args = startArgs();
+    expect(args.at(-1)).toMatch(/main\.ts$/);
+    const out = JSON.parse(execFileSync(process.execPath, [...args.slice(0, -1), '--input-type=module', '-e', probe], { cwd: resolve(ROOT, 'examples/server'), encoding: 'utf8' })) as {
+      limits: { maxYoungGenerationSizeMb: number } | undefined;
+      capped: number;
+      uncapped: number;
+    };
+    expect(out.limits?.maxYoungGenerationSizeMb).toBe(2);
+    expect(out.capped).toBeLessThanOrEqual(2 * 1024 * 1024);
+    // Without the cap a worker does take the flag's 16 MB: the cap is what keeps the thread small.
+    expect(out.uncapped).toBeGreaterThanOrEqual(16 * 1024 * 1024);
+  });
+
   it.skipIf(!existsSync('/proc/self/task'))('takes effect: the process starts exactly that many pool threads', () => {
     const expected = defaultPoolSize({ cores: machineCores(), workers: 1 });
     const preloaded = threadsAfterSigning({});
