@@ -29,6 +29,17 @@ export async function measure(name: string, fn: () => unknown, o: { batch?: numb
 
 export const fmt = (n: number, d = 1): string => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
+/**
+ * a / b rounded down to `d` decimals: a ratio checked against a goal must not print as the goal
+ * when it falls short of it (3.9993 is 3.99, not 4.00). The epsilon keeps exact ratios exact.
+ */
+export const ratio = (a: number, b: number, d = 2): string => {
+  const x = a / b;
+  if (!(b > 0) || !Number.isFinite(x)) return 'n/a';
+  const k = 10 ** d;
+  return (Math.floor(x * k + 1e-9) / k).toFixed(d);
+};
+
 export function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')).join('\n');

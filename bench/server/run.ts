@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { CIPHERS, type CipherName } from '@scep/wire';
 import { nodeCrypto } from '@scep/wire/node';
-import { fmt, table } from '../lib.js';
+import { fmt, ratio, table } from '../lib.js';
 import { measureRsaCeiling, type RsaCeiling } from './ceiling.js';
 import { ClientKeyPool } from './keys.js';
 import { classify, percentile, runLevel, type LevelResult } from './load.js';
@@ -473,7 +473,7 @@ try {
     const med = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? NaN;
     const rssWarm = med(samples.filter((x) => x.t > -10 && x.t <= 0).map((x) => x.mb));
     const rssSoak = med(samples.filter((x) => x.t > soakWall - 10 && x.t <= soakWall).map((x) => x.mb));
-    const ratio = rssSoak / rssWarm;
+    const growth = rssSoak / rssWarm;
     const max = Math.max(...samples.filter((x) => x.t > 0).map((x) => x.mb));
     results.soak = {
       seconds: soakS,
@@ -488,12 +488,12 @@ try {
       rssAfterWarmupMB: rssWarm,
       rssAfterSoakMB: rssSoak,
       rssMaxDuringSoakMB: max,
-      ratio,
+      ratio: growth,
       rssTraceMB: samples.map((x) => [Number(x.t.toFixed(1)), Number(x.mb.toFixed(1))]),
     };
     log(`soak: RSS trace (MB, every 5 s from the start of the warm-up): ${samples.filter((_, i) => i % 5 === 4).map((x) => fmt(x.mb, 0)).join(' ')}`);
     log(
-      `soak: RSS ${fmt(rssWarm)} MB at the end of the warm-up (${warm.success} enrollments), ${fmt(rssSoak)} MB after ${fmt(soakWall, 0)} s more (${soak.success} enrollments, ${fmt(soak.success / soakWall, 0)}/s, ${soak.failures} failures${soak.exhausted ? ', REQUESTS RAN OUT' : ''}, ${fmt(foreignCores, 2)} cores of other work), each the median of its last 10 s: ×${fmt(ratio, 3)} (max during the soak ${fmt(max)} MB)`,
+      `soak: RSS ${fmt(rssWarm)} MB at the end of the warm-up (${warm.success} enrollments), ${fmt(rssSoak)} MB after ${fmt(soakWall, 0)} s more (${soak.success} enrollments, ${fmt(soak.success / soakWall, 0)}/s, ${soak.failures} failures${soak.exhausted ? ', REQUESTS RAN OUT' : ''}, ${fmt(foreignCores, 2)} cores of other work), each the median of its last 10 s: ×${fmt(growth, 3)} (max during the soak ${fmt(max)} MB)`,
     );
   }
 
@@ -548,7 +548,7 @@ if (rows.length > 0) {
         fmt(r.foreignCores, 2),
         String(r.failures),
         r.verified,
-        fmt(r.enrollPerSec / ceiling.enrollPerSec, 2),
+        ratio(r.enrollPerSec, ceiling.enrollPerSec),
       ]),
     ]),
   );
@@ -581,10 +581,10 @@ if (runMatrix) {
       .map((r) => `c=${r.concurrency} ${f(r)}`)
       .join(', ');
   const microAt = (c: number): number => rows.find((r) => r.server === 'micromdm scepserver 2.1.0' && r.concurrency === c)?.enrollPerSec ?? NaN;
-  if (ours1c2 > 0) console.log(`  one process, c>=2, >= 0.6 x ceiling: best ${fmt(ours1c2)} / ${fmt(ceiling.enrollPerSec)} = ${fmt(ours1c2 / ceiling.enrollPerSec, 2)}  ${check(ours1c2 >= 0.6 * ceiling.enrollPerSec)}  (${perC('ours (1 process)', (r) => fmt(r.enrollPerSec / ceiling.enrollPerSec, 2))})`);
+  if (ours1c2 > 0) console.log(`  one process, c>=2, >= 0.6 x ceiling: best ${fmt(ours1c2)} / ${fmt(ceiling.enrollPerSec)} = ${ratio(ours1c2, ceiling.enrollPerSec)}  ${check(ours1c2 >= 0.6 * ceiling.enrollPerSec)}  (${perC('ours (1 process)', (r) => ratio(r.enrollPerSec, ceiling.enrollPerSec))})`);
   else console.log('  one process, c>=2, >= 0.6 x ceiling: not measured (no one-process level at c>=2)');
-  if (micro > 0 && ours1c2 > 0) console.log(`  one process, c>=2, >= 4 x micromdm:   best ${fmt(ours1c2)} / best ${fmt(micro)} = ${fmt(ours1c2 / micro, 2)}  ${check(ours1c2 >= 4 * micro)}  (same c: ${perC('ours (1 process)', (r) => fmt(r.enrollPerSec / microAt(r.concurrency), 2))})`);
-  if (ours2 > 0 && ours1 > 0) console.log(`  2 workers >= 1.7 x one process:       ${fmt(ours2)} / ${fmt(ours1)} = ${fmt(ours2 / ours1, 2)}  ${check(ours2 >= 1.7 * ours1)}`);
+  if (micro > 0 && ours1c2 > 0) console.log(`  one process, c>=2, >= 4 x micromdm:   best ${fmt(ours1c2)} / best ${fmt(micro)} = ${ratio(ours1c2, micro)}  ${check(ours1c2 >= 4 * micro)}  (same c: ${perC('ours (1 process)', (r) => ratio(r.enrollPerSec, microAt(r.concurrency)))})`);
+  if (ours2 > 0 && ours1 > 0) console.log(`  2 workers >= 1.7 x one process:       ${fmt(ours2)} / ${fmt(ours1)} = ${ratio(ours2, ours1)}  ${check(ours2 >= 1.7 * ours1)}`);
   else console.log('  2 workers >= 1.7 x one process:       not measured (needs --workers 1,2)');
   console.log(`  zero failures at c=8: ours ${oursC8}  ${check(oursC8 === 0)}; micromdm ${microC8}`);
 }
@@ -600,6 +600,5 @@ if (runMatrix && servers.has('ours')) {
 }
 
 if (runMatrix) {
-  const r = (a: number, b: number): string => (b > 0 ? fmt(a / b, 2) : 'n/a');
-  console.log(`RESULT ours=${fmt(ours1)} micromdm=${micro > 0 ? fmt(micro) : 'n/a'} ceiling=${fmt(ceiling.enrollPerSec)} ours/ceiling=${r(ours1, ceiling.enrollPerSec)} ours/micromdm=${r(ours1, micro)}`);
+  console.log(`RESULT ours=${fmt(ours1)} micromdm=${micro > 0 ? fmt(micro) : 'n/a'} ceiling=${fmt(ceiling.enrollPerSec)} ours/ceiling=${ratio(ours1, ceiling.enrollPerSec)} ours/micromdm=${ratio(ours1, micro)}`);
 }
