@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ROOT, startArgs, THREADPOOL as PRELOAD, threadpool, usableCores as machineCores } from './process.js';
 
 const { defaultPoolSize, poolSizeFor } = threadpool;
+/** V8's new space in bytes, as an expression over `v8` (node:v8) for the child processes below. */
+const NEW_SPACE = "v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size";
 
 // Counts the process's threads after enough asynchronous signatures to start every pool thread.
 const threadsAfterSigning = (env: Record<string, string>, preload = true): { threads: number; size: string | undefined } => {
@@ -53,7 +55,7 @@ describe('the example server sizes libuv’s pool before Node starts it', () => 
 
   it('starts V8’s young generation at 16 MB semi-spaces, not 1 MB (docs/benchmarks.md, proposal 12)', () => {
     const newSpace = (flags: string[]): number =>
-      Number(execFileSync(process.execPath, [...flags, '-e', "console.log(require('node:v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size)"], { encoding: 'utf8' }));
+      Number(execFileSync(process.execPath, [...flags, '-e', `const v8 = require('node:v8'); console.log(${NEW_SPACE})`], { encoding: 'utf8' }));
     const flags = startArgs().filter((a) => a.startsWith('--') && !a.startsWith('--import') && !a.startsWith('--conditions') && !a.startsWith('--require'));
     expect(flags).toEqual(['--min-semi-space-size=16']);
     // V8's own start is 1 MB, grown under load and shrunk again after full GCs.
@@ -77,7 +79,7 @@ describe('the example server sizes libuv’s pool before Node starts it', () => 
       await pool.decryptRaw(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, new Uint8Array(256).fill(1));
       await pool.close();
       const newSpace = (resourceLimits) => new Promise((res, rej) => {
-        const w = new Base("Promise.all([import('node:v8'), import('node:worker_threads')]).then(([v8, wt]) => wt.parentPort.postMessage(v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size))", { eval: true, resourceLimits });
+        const w = new Base(${JSON.stringify(`Promise.all([import('node:v8'), import('node:worker_threads')]).then(([v8, wt]) => wt.parentPort.postMessage(${NEW_SPACE}))`)}, { eval: true, resourceLimits });
         w.once('message', (m) => { void w.terminate(); res(m); });
         w.once('error', rej);
       });

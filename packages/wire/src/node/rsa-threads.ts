@@ -9,7 +9,7 @@
  */
 import { constants, privateDecrypt, type KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { isHelperNice } from './thread-priority.js';
+import { checkHelperNice } from './thread-priority.js';
 
 // Plain CommonJS, evaluated by the Worker: the same text works from the ESM and the CJS build.
 const WORKER_SOURCE = `
@@ -93,7 +93,7 @@ export class RsaThreadPool {
     for (const mb of [young, old]) if (!(Number.isFinite(mb) && mb >= 0)) throw new TypeError('heap limits must be numbers of MB');
     this.#heap = options.heap === false ? undefined : { maxYoungGenerationSizeMb: young, maxOldGenerationSizeMb: old };
     const nice = options.nice;
-    if (nice !== undefined && !isHelperNice(nice)) throw new TypeError(`nice must be an integer from 1 to 19, got ${String(nice)}`);
+    if (nice !== undefined) checkHelperNice(nice);
     this.#nice = process.platform === 'linux' ? nice : undefined;
     this.#lanes = new Array<Lane | undefined>(n).fill(undefined);
   }

@@ -25,7 +25,9 @@ import { randomFill } from 'node:crypto';
 import { isMainThread } from 'node:worker_threads';
 
 /** A nice value these helpers may set: 1 (just below the default 0) to 19 (the lowest priority). */
-export const isHelperNice = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 19;
+export function checkHelperNice(n: unknown): asserts n is number {
+  if (!(Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 19)) throw new TypeError(`nice must be an integer from 1 to 19, got ${String(n)}`);
+}
 
 export interface HelperThreadPriority {
   /** The nice value the helper threads were given. */
@@ -92,7 +94,7 @@ export function lowerHelperThreadPriority(options: HelperThreadPriorityOptions =
 }
 
 export async function lowerHelperThreadPriorityOn(host: ThreadPriorityHost, nice: number): Promise<HelperThreadPriority | undefined> {
-  if (!isHelperNice(nice)) throw new TypeError(`nice must be an integer from 1 to 19, got ${String(nice)}`);
+  checkHelperNice(nice);
   if (host.platform !== 'linux' || !host.isMainThread) return undefined;
   await host.poolStarted();
   const ids = host.threads();
