@@ -1,7 +1,7 @@
 /** der/writer.ts: the lazy DER writer (X.690 §10) and the BER helpers used to mimic devices. */
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '@scep/wire';
-import { parseDer, readOctets, readOid, readTime, Tag } from '../src/der/reader.js';
+import { parseDer, READER_OID_CACHE_MAX, readerOidCacheSize, readOctets, readOid, readTime, Tag } from '../src/der/reader.js';
 import {
   algorithmIdentifier,
   berConstructedOctets,
@@ -10,6 +10,8 @@ import {
   boolean,
   constructed,
   DerNode,
+  WRITER_CACHE_MAX,
+  writerCacheSizes,
   encode,
   explicit,
   generalizedTime,
@@ -198,6 +200,20 @@ describe('AlgorithmIdentifier', () => {
 
   it('cached encodings are the same bytes on every call', () => {
     expect(algorithmIdentifier('1.3.14.3.2.26')).toBe(algorithmIdentifier('1.3.14.3.2.26'));
+  });
+
+  it('the OID caches of the writer and the reader stay bounded however many distinct OIDs pass', () => {
+    for (let i = 0; i < READER_OID_CACHE_MAX + WRITER_CACHE_MAX + 500; i++) {
+      const dotted = `1.3.6.1.4.1.55555.${i}`;
+      const enc = oid(dotted);
+      expect(readOid(parseDer(enc), 'oid')).toBe(dotted);
+      algorithmIdentifier(dotted);
+    }
+    expect(writerCacheSizes().oid).toBe(WRITER_CACHE_MAX);
+    expect(writerCacheSizes().algorithmIdentifier).toBe(WRITER_CACHE_MAX);
+    expect(readerOidCacheSize()).toBe(READER_OID_CACHE_MAX);
+    // Past the bound, encodings are still right, only not kept.
+    expect(toHex(oid('1.3.6.1.4.1.55555.999999'))).toBe('060b2b0601040183b203bd843f');
   });
 });
 

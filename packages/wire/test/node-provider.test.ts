@@ -198,6 +198,26 @@ describe('signatures', () => {
       expect(await small.verify(alg, rsa2.publicKeyInfo, data, s1)).toBe(false);
     }
   });
+
+  it('the public-key cache is keyed by the whole SPKI: keys that differ in one middle byte never share an entry', async () => {
+    // The cache used to be keyed by the SPKI's first and last 48 bytes. A key equal to a victim's
+    // there (RSA moduli can be chosen so, with a known factorisation) was then used to verify
+    // messages signed "by" the victim's certificate: server-core/test/key-cache.test.ts.
+    const alg: SignatureAlgorithm = { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' };
+    const x = rsa.publicKeyInfo;
+    const sig = await rsa.sign(alg, data);
+    for (const at of [60, x.length >> 1, x.length - 60]) {
+      const y = Uint8Array.from(x);
+      y[at] = (y[at] as number) ^ 0x10; // still a well-formed RSA key, with another modulus
+      for (const order of [[x, y], [y, x]] as const) {
+        const p = nodeCrypto();
+        for (const spki of order) expect(await p.verify(alg, spki, data, sig)).toBe(spki === x);
+        // Wrapping to y must use y's modulus: x's private key cannot unwrap it.
+        const wrapped = await p.wrapKey(PKCS1, y, new Uint8Array(16).fill(7));
+        expect(toHex(await (rsa.unwrapKey as NonNullable<PrivateKeyHandle['unwrapKey']>)(PKCS1, wrapped, 16))).not.toBe(toHex(new Uint8Array(16).fill(7)));
+      }
+    }
+  });
 });
 
 describe('keys and randomness', () => {

@@ -189,7 +189,10 @@ export function explicit(el: Element | undefined, n: number, what: string): Elem
   return kids[0] as Element;
 }
 
+export const READER_OID_CACHE_MAX = 4096;
 const oidCache = new Map<string, string>();
+/** Entries in the OID cache (for tests: it must stay bounded). */
+export const readerOidCacheSize = (): number => oidCache.size;
 
 export function readOid(el: Element | undefined, what: string): string {
   const e = expectTag(el, Tag.OID, what);
@@ -222,7 +225,7 @@ export function decodeOid(c: Uint8Array, what = 'OID'): string {
   const head = parts[0] as number;
   const arcs = head < 40 ? [0, head] : head < 80 ? [1, head - 40] : [2, head - 80];
   const s = arcs.concat(parts.slice(1)).join('.');
-  if (oidCache.size < 4096) oidCache.set(key, s);
+  if (oidCache.size < READER_OID_CACHE_MAX) oidCache.set(key, s);
   return s;
 }
 

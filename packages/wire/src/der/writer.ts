@@ -110,7 +110,12 @@ export function implicitConstructed(n: number, part: DerPart): DerPart {
 /** `[n] IMPLICIT` of a primitive type, from its content octets. */
 export const implicitPrimitive = (n: number, content: Uint8Array): Uint8Array => tlv(0x80 | n, content);
 
+// Bounded like the reader's: OIDs can come from requests (a subject hook may copy a CSR's RDN types).
+export const WRITER_CACHE_MAX = 4096;
 const oidCache = new Map<string, Uint8Array>();
+
+/** Entries in the encoding caches (for tests: they must stay bounded). */
+export const writerCacheSizes = (): { oid: number; algorithmIdentifier: number } => ({ oid: oidCache.size, algorithmIdentifier: algCache.size });
 
 export function oid(dotted: string): Uint8Array {
   const hit = oidCache.get(dotted);
@@ -135,7 +140,7 @@ export function oid(dotted: string): Uint8Array {
   push((arcs[0] as number) * 40 + (arcs[1] as number));
   for (const a of arcs.slice(2)) push(a);
   const enc = tlv(Tag.OID, Uint8Array.from(body));
-  oidCache.set(dotted, enc);
+  if (oidCache.size < WRITER_CACHE_MAX) oidCache.set(dotted, enc);
   return enc;
 }
 
@@ -232,7 +237,7 @@ export function algorithmIdentifier(oidDotted: string, params?: DerPart): Uint8A
     let hit = algCache.get(key);
     if (!hit) {
       hit = encode(params === undefined ? sequence(oid(oidDotted)) : sequence(oid(oidDotted), NULL));
-      algCache.set(key, hit);
+      if (algCache.size < WRITER_CACHE_MAX) algCache.set(key, hit);
     }
     return hit;
   }
