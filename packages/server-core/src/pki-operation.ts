@@ -74,8 +74,12 @@ export async function processPkiMessage(p: PreparedProfile, m: PkiMessage, ctx: 
     } catch (err) {
       if (!isScepError(err)) throw err;
       env.internal(err, p.name, m.messageType);
+      // Past the unwrap the codec reports one DecryptionError whatever went wrong (a padding
+      // oracle otherwise): the reply says badMessageCheck, only the event names the cause.
+      const cause = err.code === 'ERR_DECRYPTION_FAILED' && isScepError(err.cause) ? err.cause : undefined;
+      const what = cause ?? err;
       const reason: RejectReason =
-        err.code === 'ERR_RECIPIENT_NOT_FOUND' ? 'wrong_recipient' : err.code === 'ERR_DECRYPTION_FAILED' ? 'decrypt_failed' : err.code === 'ERR_CSR_SIGNATURE_INVALID' ? 'csr_signature' : err.failInfo === 'badAlg' ? 'unsupported_algorithm' : 'malformed';
+        what.code === 'ERR_RECIPIENT_NOT_FOUND' ? 'wrong_recipient' : what.code === 'ERR_DECRYPTION_FAILED' ? 'decrypt_failed' : what.code === 'ERR_CSR_SIGNATURE_INVALID' ? 'csr_signature' : what.failInfo === 'badAlg' ? 'unsupported_algorithm' : 'malformed';
       throw new Rejection(reason, err.failInfo);
     }
     requestCipher = opened.envelope.cipher;

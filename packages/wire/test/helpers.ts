@@ -147,6 +147,20 @@ export async function rejectsWith(p: Promise<unknown>, code: string): Promise<vo
   if (err.code !== code) throw new Error(`expected ${code}, got ${err.code}: ${err.message}`, { cause: err });
 }
 
+/** Past the content key unwrap, openPkiRequest throws only DecryptionError: checks it and its cause's code. */
+export async function rejectsAfterUnwrap(p: Promise<unknown>, causeCode: string): Promise<void> {
+  const { isScepError } = await import('@scep/wire');
+  let err: unknown;
+  try {
+    await p;
+  } catch (e) {
+    err = e;
+  }
+  if (!isScepError(err) || err.code !== 'ERR_DECRYPTION_FAILED') throw new Error(`expected ERR_DECRYPTION_FAILED, got ${String(err)}`, { cause: err });
+  const cause = err.cause;
+  if (!isScepError(cause) || cause.code !== causeCode) throw new Error(`expected a ${causeCode} cause, got ${String(cause)}`, { cause: err });
+}
+
 /** Same for synchronous calls. */
 export function throwsWith(fn: () => unknown, code: string): void {
   try {

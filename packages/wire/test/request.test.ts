@@ -11,7 +11,7 @@ import {
   toHex,
 } from '@scep/wire';
 import { encode, integer, sequence } from '../src/der/writer.js';
-import { crypto, makeCsr, makePki, NOW, rejectsWith, type Pki } from './helpers.js';
+import { crypto, makeCsr, makePki, NOW, rejectsAfterUnwrap, rejectsWith, type Pki } from './helpers.js';
 
 let pki: Pki;
 let csr: Uint8Array;
@@ -49,23 +49,23 @@ describe('readPkiRequest decodes the envelope by messageType', () => {
     }
   });
 
-  it('a tampered CSR inside a valid envelope → ERR_CSR_SIGNATURE_INVALID, unless CSR verification is off', async () => {
+  it('a tampered CSR inside a valid envelope → ERR_DECRYPTION_FAILED caused by ERR_CSR_SIGNATURE_INVALID, unless CSR verification is off', async () => {
     const bad = csr.slice();
     const i = toHex(bad).indexOf(toHex(new TextEncoder().encode('device-1'))) / 2;
     bad[i] = 'D'.charCodeAt(0);
     const req = await buildPkiRequest({ messageType: 'PKCSReq', content: bad, signer: pki.device, recipients: [pki.ra.certificate], transactionId: 't', crypto });
-    await rejectsWith(readPkiRequest(req.der, { crypto, recipients: [pki.ra] }), 'ERR_CSR_SIGNATURE_INVALID');
+    await rejectsAfterUnwrap(readPkiRequest(req.der, { crypto, recipients: [pki.ra] }), 'ERR_CSR_SIGNATURE_INVALID');
     const got = await readPkiRequest(req.der, { crypto, recipients: [pki.ra], verifyCsrSignature: false });
     expect(got.request.type === 'PKCSReq' && got.request.csr.commonName).toBe('Device-1');
   });
 
-  it('content that is not what the messageType says → the right error', async () => {
+  it('content that is not what the messageType says → ERR_DECRYPTION_FAILED (no padding oracle), the decoding error as its cause', async () => {
     const notCsr = await buildPkiRequest({ messageType: 'PKCSReq', content: encode(sequence(integer(1))), signer: pki.device, recipients: [pki.ra.certificate], transactionId: 't', crypto });
-    await rejectsWith(readPkiRequest(notCsr.der, { crypto, recipients: [pki.ra] }), 'ERR_CSR_INVALID');
+    await rejectsAfterUnwrap(readPkiRequest(notCsr.der, { crypto, recipients: [pki.ra] }), 'ERR_CSR_INVALID');
     const notIas = await buildPkiRequest({ messageType: 'CertPoll', content: encode(sequence(integer(1))), signer: pki.device, recipients: [pki.ra.certificate], transactionId: 't', crypto });
-    await rejectsWith(readPkiRequest(notIas.der, { crypto, recipients: [pki.ra] }), 'ERR_MALFORMED');
+    await rejectsAfterUnwrap(readPkiRequest(notIas.der, { crypto, recipients: [pki.ra] }), 'ERR_MALFORMED');
     const garbage = await buildPkiRequest({ messageType: 'GetCert', content: Uint8Array.of(1, 2, 3), signer: pki.device, recipients: [pki.ra.certificate], transactionId: 't', crypto });
-    await rejectsWith(readPkiRequest(garbage.der, { crypto, recipients: [pki.ra] }), 'ERR_MALFORMED');
+    await rejectsAfterUnwrap(readPkiRequest(garbage.der, { crypto, recipients: [pki.ra] }), 'ERR_MALFORMED');
   });
 
   it('an envelope that is not addressed to us → ERR_RECIPIENT_NOT_FOUND', async () => {

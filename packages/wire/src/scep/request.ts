@@ -8,7 +8,7 @@ import { verifyCsr, readCsr, type CertificationRequest } from '../csr/csr.js';
 import type { CryptoProvider } from '../crypto/types.js';
 import { DEFAULT_DER_LIMITS, DerInput, type DerLimits, readIntegerBytes, sequence, type Element } from '../der/reader.js';
 import { encode, integerRaw, sequence as seq } from '../der/writer.js';
-import { guard, MalformedError } from '../errors.js';
+import { DecryptionError, guard, MalformedError } from '../errors.js';
 import { encodeName, readName, type Name, type NameInput } from '../x509/name.js';
 import { parsePkiMessage, type ParseOptions, type PkiMessage } from './pki-message.js';
 
@@ -33,7 +33,12 @@ export interface OpenedRequest {
   readonly envelope: Omit<OpenedEnvelope, 'content'>;
 }
 
-/** Opens the pkcsPKIEnvelope of a verified request and decodes its content. */
+/**
+ * Opens the pkcsPKIEnvelope of a verified request and decodes its content. Errors about the
+ * envelope's structure, algorithms and recipient are their own; once the content key is unwrapped,
+ * a bad padding, an undecodable content, a bad CSR or a CSR signature that fails all throw
+ * `DecryptionError` (`ERR_DECRYPTION_FAILED`), with the real error as its `cause`.
+ */
 export async function openPkiRequest(message: PkiMessage, o: OpenRequestOptions): Promise<OpenedRequest> {
   if (message.messageType === 'CertRep') throw new MalformedError('a CertRep is not a request');
   if (!message.envelope) throw new MalformedError('request without a pkcsPKIEnvelope');
@@ -41,9 +46,19 @@ export async function openPkiRequest(message: PkiMessage, o: OpenRequestOptions)
   const envDer = message.envelope;
   const env = guard('pkcsPKIEnvelope', () => readEnvelope(new DerInput(envDer, limits).root('pkcsPKIEnvelope')));
   const opened = await openEnvelopedData(env, o);
-  const root = guard('envelope content', () => new DerInput(opened.content, limits).root('envelope content'));
-  const { content: _content, ...envelope } = opened;
-  const request = await decodeContent(message.messageType, root, o);
+  const { content, ...envelope } = opened;
+  // From here on every failure is the same DecryptionError (the cause keeps the detail for logs).
+  // CBC is malleable and the requester may sign with any self-signed key: if bad padding and a
+  // content that fails to decode gave different replies, a network attacker could replay a
+  // captured envelope with chosen IV and blocks and decrypt it byte by byte (Vaudenay), challenge
+  // password included. server-core/test/padding-oracle.test.ts.
+  let request: ScepRequest;
+  try {
+    const root = guard('envelope content', () => new DerInput(content, limits).root('envelope content'));
+    request = await decodeContent(message.messageType, root, o);
+  } catch (err) {
+    throw new DecryptionError({ cause: err });
+  }
   return { request, envelope };
 }
 
