@@ -109,7 +109,7 @@ export async function createExampleServer(
       ...(o.shared ? { pendingStore: o.shared.pendingStore(s.name) } : {}),
       replyCache: settings.replyCacheEntries === 0 ? false : (o.shared?.replyCache(s.name, settings.replyCacheEntries) ?? new InMemoryReplyCache({ maxEntries: settings.replyCacheEntries })),
       legacy: s.legacy,
-      renewal: { enabled: s.renewal.enabled, graceMs: s.renewal.graceDays * 86_400_000, requireSameSubject: s.renewal.requireSameSubject, requireChallenge: s.renewal.requireChallenge },
+      renewal: { enabled: s.renewal.enabled, graceMs: s.renewal.graceDays * 86_400_000, requireSameSubject: s.renewal.requireSameSubject, requireSameSubjectAltNames: s.renewal.requireSameSubjectAltNames, ...(s.renewal.requireChallenge === undefined ? {} : { requireChallenge: s.renewal.requireChallenge }) },
       response: { cipher: s.response.cipher, digest: s.response.digest },
       capabilities: s.capabilities,
       ...(s.csrPolicy.minRsaBits ? { csrPolicy: { minRsaBits: s.csrPolicy.minRsaBits } } : {}),

@@ -19,7 +19,7 @@ export interface ProfileSettings {
   readonly validityDays: number;
   readonly extendedKeyUsage: readonly string[] | undefined;
   readonly mustStaple: boolean;
-  readonly renewal: { readonly enabled: boolean; readonly graceDays: number; readonly requireSameSubject: boolean; readonly requireChallenge: boolean };
+  readonly renewal: { readonly enabled: boolean; readonly graceDays: number; readonly requireSameSubject: boolean; readonly requireSameSubjectAltNames: boolean; readonly requireChallenge: boolean | undefined };
   readonly response: { readonly cipher: 'match-request' | CipherName; readonly digest: 'match-request' | DigestName };
   readonly csrPolicy: { readonly minRsaBits: number | undefined };
   readonly capabilities: { readonly add: readonly string[]; readonly remove: readonly string[] };
@@ -113,7 +113,7 @@ function profileFrom(name: string, raw: unknown, base: { dataDir: string; challe
   };
   const renewal = p['renewal'] ?? {};
   if (!isObject(renewal)) throw new ExampleConfigError(`${where}.renewal must be an object`);
-  only(renewal, ['enabled', 'graceDays', 'requireSameSubject', 'requireChallenge'], `${where}.renewal`);
+  only(renewal, ['enabled', 'graceDays', 'requireSameSubject', 'requireSameSubjectAltNames', 'requireChallenge'], `${where}.renewal`);
   const response = p['response'] ?? {};
   if (!isObject(response)) throw new ExampleConfigError(`${where}.response must be an object`);
   only(response, ['cipher', 'digest'], `${where}.response`);
@@ -148,7 +148,9 @@ function profileFrom(name: string, raw: unknown, base: { dataDir: string; challe
       enabled: flag(renewal['enabled'], true, 'renewal.enabled'),
       graceDays: renewal['graceDays'] === undefined ? 0 : int(renewal['graceDays'], `${where}.renewal.graceDays`, 0, 365),
       requireSameSubject: flag(renewal['requireSameSubject'], true, 'renewal.requireSameSubject'),
-      requireChallenge: flag(renewal['requireChallenge'], false, 'renewal.requireChallenge'),
+      requireSameSubjectAltNames: flag(renewal['requireSameSubjectAltNames'], true, 'renewal.requireSameSubjectAltNames'),
+      // Unset: the library decides (yes for Intune profiles and for profiles sharing a CA).
+      requireChallenge: renewal['requireChallenge'] === undefined ? undefined : flag(renewal['requireChallenge'], false, 'renewal.requireChallenge'),
     },
     response: { cipher: cipher as ProfileSettings['response']['cipher'], digest: digest as ProfileSettings['response']['digest'] },
     csrPolicy: { minRsaBits: csrPolicy['minRsaBits'] === undefined ? undefined : int(csrPolicy['minRsaBits'], `${where}.csrPolicy.minRsaBits`, 1024, 16384) },

@@ -44,6 +44,11 @@ export interface FailedInfo {
 
 export interface ChallengeValidator {
   readonly name: string;
+  /**
+   * Renewals on a profile with this policy are validated too, unless the profile's
+   * `renewal.requireChallenge` says otherwise (Intune sets it: it must see every request).
+   */
+  readonly renewalNeedsChallenge?: boolean;
   validate(input: ChallengeInput): Promise<ChallengeVerdict>;
   onIssued?(info: IssuedInfo, context: RequestContext): Promise<void>;
   onFailed?(info: FailedInfo, context: RequestContext): Promise<void>;
@@ -106,6 +111,7 @@ export function firstMatchChallenge(...validators: ChallengeValidator[]): Challe
   const chosen = new WeakMap<object, ChallengeValidator>();
   return {
     name: validators.map((v) => v.name).join('|'),
+    renewalNeedsChallenge: validators.some((v) => v.renewalNeedsChallenge === true),
     async validate(input) {
       for (const v of validators) {
         const verdict = await v.validate(input);

@@ -52,6 +52,7 @@ export interface PreparedProfile {
   readonly renewalEnabled: boolean;
   readonly renewalGraceMs: number;
   readonly renewalSameSubject: boolean;
+  readonly renewalSameAltNames: boolean;
   readonly renewalChallenge: boolean;
 }
 
@@ -156,7 +157,9 @@ export function prepareProfile(name: string, p: ProfileConfig, warnings: string[
     renewalEnabled: p.renewal?.enabled !== false,
     renewalGraceMs: p.renewal?.graceMs ?? 0,
     renewalSameSubject: p.renewal?.requireSameSubject !== false,
-    renewalChallenge: p.renewal?.requireChallenge === true,
+    renewalSameAltNames: p.renewal?.requireSameSubjectAltNames !== false,
+    // prepareConfig may still turn it on when another profile shares the CA.
+    renewalChallenge: p.renewal?.requireChallenge ?? p.challenge.renewalNeedsChallenge === true,
   };
 }
 
@@ -168,6 +171,15 @@ export function prepareConfig(config: ScepServerConfig): { profiles: Map<string,
   const warnings: string[] = [];
   const profiles = new Map<string, PreparedProfile>();
   for (const n of names) profiles.set(n, prepareProfile(n, config.profiles[n] as ProfileConfig, warnings));
+  // A certificate from one profile would renew on another that issues from the same CA, without
+  // that profile's challenge: unless the profile decided, ask renewals there for a challenge too.
+  for (const [n, prof] of profiles) {
+    if (prof.renewalChallenge || !prof.renewalEnabled || prof.config.renewal?.requireChallenge !== undefined) continue;
+    const shared = [...profiles].filter(([o, q]) => o !== n && q.renewalIssuers.some((a) => prof.renewalIssuers.some((b) => equalBytes(a.der, b.der)))).map(([o]) => o);
+    if (shared.length === 0) continue;
+    profiles.set(n, { ...prof, renewalChallenge: true });
+    warnings.push(`profile ${n}: shares its CA with ${shared.join(', ')}, so renewals need a challenge too (set renewal.requireChallenge to decide)`);
+  }
   const defaultProfile = config.defaultProfile ?? (profiles.has('default') ? 'default' : names.length === 1 ? names[0] : undefined);
   if (defaultProfile !== undefined && !profiles.has(defaultProfile)) throw new ScepConfigError(`defaultProfile ${defaultProfile} is not a profile`);
   const base = (config.path ?? '/scep').replace(/\/+$/, '');

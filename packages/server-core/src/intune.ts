@@ -40,6 +40,7 @@ export function intuneChallenge(dispatcher: IntuneDispatcher, options: IntuneCha
   });
   return {
     name: fallback ? `intune|${fallback.name}` : 'intune',
+    renewalNeedsChallenge: true,
     dispatcher,
     async validate(input) {
       const pw = input.challengePassword;

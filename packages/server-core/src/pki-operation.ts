@@ -21,6 +21,7 @@ import {
   type CipherName,
   type CryptoProvider,
   type FailInfo,
+  type GeneralName,
   type PkiMessage,
   type ScepRequest,
   copyBytes,
@@ -133,6 +134,9 @@ async function enroll(p: PreparedProfile, m: PkiMessage, type: 'PKCSReq' | 'Rene
   if (kind === 'renew' && previous) {
     if (!isWithinValidity(previous, now, p.renewalGraceMs)) throw new Rejection('renewal_invalid_signer', 'badMessageCheck');
     if (p.renewalSameSubject && !namesMatch(csr.subject, previous.subject)) throw new Rejection('renewal_subject_mismatch', 'badRequest');
+    if (p.renewalSameAltNames && !csr.subjectAltNames.every((n) => previous.subjectAltNames.some((o) => sameGeneralName(n, o)))) {
+      throw new Rejection('renewal_san_mismatch', 'badRequest');
+    }
   }
 
   let challenge: ChallengeInfo | undefined;
@@ -262,4 +266,35 @@ async function poll(p: PreparedProfile, m: PkiMessage, subject: CertificationReq
   }
   await p.pendingStore.delete(p.name, m.transactionId);
   return deliver(p, m, entry.messageType, entry.kind, csr, entry.challenge, result, ctx, env, cipher);
+}
+
+/** One subjectAltName equal to another: DNS names and e-mail domains without regard to case, the rest exactly. */
+function sameGeneralName(a: GeneralName, b: GeneralName): boolean {
+  if (a.type !== b.type) return false;
+  switch (a.type) {
+    case 'dns':
+      return a.value.toLowerCase() === (b.value as string).toLowerCase();
+    case 'email': {
+      // RFC 5280 §7.5: the local part is case-sensitive, the domain is not.
+      const [al, ad] = splitMailbox(a.value);
+      const [bl, bd] = splitMailbox(b.value as string);
+      return al === bl && ad === bd;
+    }
+    case 'uri':
+    case 'ip':
+    case 'upn':
+    case 'registeredId':
+      return a.value === b.value;
+    case 'otherName':
+      return b.type === 'otherName' && a.oid === b.oid && equalBytes(a.value, b.value);
+    case 'directoryName':
+      return b.type === 'directoryName' && equalBytes(a.value.der, b.value.der);
+    default:
+      return equalBytes(a.value, b.value as Uint8Array);
+  }
+}
+
+function splitMailbox(m: string): [string, string] {
+  const at = m.lastIndexOf('@');
+  return at < 0 ? [m, ''] : [m.slice(0, at), m.slice(at + 1).toLowerCase()];
 }

@@ -98,7 +98,17 @@ export interface RenewalOptions {
   readonly graceMs?: number;
   /** The new CSR must carry the old certificate's subject (default true). */
   readonly requireSameSubject?: boolean;
-  /** Ask for a challenge on renewal too (default false). */
+  /**
+   * Every subjectAltName the new CSR asks for must be in the old certificate (default true).
+   * Without it, holding any certificate of this CA lets a device ask for any other name.
+   */
+  readonly requireSameSubjectAltNames?: boolean;
+  /**
+   * Ask for a challenge on renewal too. Default: yes when the profile's challenge policy says
+   * renewals need one (Intune: every certificate is validated by Intune), or when another profile
+   * issues from the same CA certificate (a certificate from one profile would otherwise renew on
+   * the other, under its policy and templates); no otherwise.
+   */
   readonly requireChallenge?: boolean;
 }
 
@@ -179,6 +189,7 @@ export type RejectReason =
   | 'renewal_disabled'
   | 'renewal_invalid_signer'
   | 'renewal_subject_mismatch'
+  | 'renewal_san_mismatch'
   | 'issuer_rejected'
   | 'unknown_transaction'
   | 'cannot_encrypt_reply'

@@ -1,0 +1,119 @@
+/**
+ * Authorization on renewal, name binding and PENDING transactions, against a client that holds a
+ * certificate of this CA or a valid challenge and asks for more than it was given. Each case was a
+ * working attack before the change that added it (security review, 2026-11-23).
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createPrivateKey, sign as nodeSign } from 'node:crypto';
+import { buildCsr, buildPkiRequest, encodePem, encodeSubjectAltName, type Certificate } from '@scep/wire';
+import { IntuneDispatcher, RateLimiter, SignedChallengeValidator, TrustAnchorHolder } from '@scep/intune';
+import { createLocalCa, createScepHandler, intuneChallenge, staticChallenge, type ChallengeValidator, type ProfileConfig, type ScepEvent } from '@scep/server-core';
+import { crypto, party, send, T0, type Party } from './setup.js';
+
+let ca: Party;
+let caCert: Certificate;
+let anchor: Party;
+const NOW_S = T0.getTime() / 1000;
+beforeAll(async () => {
+  ca = await party({ subject: 'CN=Review CA', ca: true });
+  caCert = ca.certificate;
+  anchor = await party({ subject: 'CN=Intune Challenge Signer', notBefore: new Date(T0.getTime() - 86400e3), notAfter: new Date(T0.getTime() + 86400e3) });
+});
+
+let n = 0;
+function token(claims: Record<string, unknown> = {}): string {
+  const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const payload = { iss: 'https://connector', sub: `dev-${++n}`, iat: NOW_S - 10, exp: NOW_S + 600, nonce: `nonce-${n}-${Math.random()}`, device_name: 'intune-device', san_dns: [], san_rfc822: [], san_upn: ['ada@corp.example'], version: 'v1', ...claims };
+  const input = `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(payload)}`;
+  const sig = nodeSign('sha256', Buffer.from(input), createPrivateKey(anchor.keyObject.export({ type: 'pkcs8', format: 'pem' })));
+  return `${input}.${sig.toString('base64url')}`;
+}
+async function intuneValidator() {
+  const anchors = new TrustAnchorHolder({ load: async () => encodePem('CERTIFICATE', anchor.certificate.der), now: () => T0 });
+  await anchors.reload();
+  const validator = new SignedChallengeValidator({ anchors, now: () => T0, rateLimitStore: new RateLimiter({ limit: 100 }) });
+  return intuneChallenge(new IntuneDispatcher({ validator, mode: 'intune-only', anchors }));
+}
+const upns = (c: Certificate) => c.subjectAltNames.filter((s) => s.type === 'upn').map((s) => s.value);
+
+async function csrReq(o: { device: Party; signer?: Party; subject: string; challenge?: string; upn?: string[]; messageType?: 'PKCSReq' | 'RenewalReq'; transactionId?: string }) {
+  const csr = await buildCsr(
+    {
+      subject: o.subject,
+      ...(o.challenge ? { challengePassword: o.challenge } : {}),
+      ...(o.upn ? { extensions: [{ oid: '2.5.29.17', critical: false, value: encodeSubjectAltName(o.upn.map((value) => ({ type: 'upn' as const, value }))) }] } : {}),
+      signatureAlgorithm: { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' },
+    },
+    o.device.key,
+  );
+  const signer = o.signer ?? o.device;
+  const r = await buildPkiRequest({ messageType: o.messageType ?? 'PKCSReq', content: csr, signer, recipients: [caCert], transactionId: o.transactionId ?? `t-${Math.random()}`, crypto });
+  return { ...r, signer };
+}
+
+describe('renewal', () => {
+  it('cannot add a subjectAltName: an Intune-enrolled device asking for another UPN is refused', async () => {
+    const events: ScepEvent[] = [];
+    const local = createLocalCa({ ca, crypto, now: () => T0 });
+    // requireChallenge: false, so the renewal reaches the SAN check without Intune (the default asks Intune again).
+    const h = createScepHandler({ profiles: { default: { ca: { certificates: [caCert.der], key: ca.key }, challenge: await intuneValidator(), issue: local.issue, renewal: { requireChallenge: false } } }, crypto, now: () => T0, onEvent: (e) => events.push(e) });
+    const dev = await party({ subject: 'CN=intune-device', selfSignedNoExt: true });
+    const r1 = await send(h, await csrReq({ device: dev, subject: 'CN=intune-device', challenge: token(), upn: ['ada@corp.example'] }), { trusted: [caCert] });
+    expect(r1.status).toBe('SUCCESS');
+    const holder: Party = { certificate: r1.certificates[0] as Certificate, key: dev.key, keyObject: dev.keyObject };
+    const r2 = await send(h, await csrReq({ device: dev, signer: holder, subject: 'CN=intune-device', upn: ['domain.admin@corp.example'], messageType: 'RenewalReq' }), { trusted: [caCert] });
+    expect(r2).toMatchObject({ status: 'FAILURE', failInfo: 'badRequest' });
+    expect(events.at(-1)).toMatchObject({ type: 'rejected', reason: 'renewal_san_mismatch' });
+    // The same names, or fewer, renew.
+    const same = await send(h, await csrReq({ device: dev, signer: holder, subject: 'CN=intune-device', upn: ['ada@corp.example'], messageType: 'RenewalReq' }), { trusted: [caCert] });
+    expect(same.status).toBe('SUCCESS');
+    expect(upns(same.certificates[0] as Certificate)).toEqual(['ada@corp.example']);
+    const fewer = await send(h, await csrReq({ device: dev, signer: holder, subject: 'CN=intune-device', messageType: 'RenewalReq' }), { trusted: [caCert] });
+    expect(fewer.status).toBe('SUCCESS');
+  });
+
+  it('requireSameSubjectAltNames: false restores the old behaviour, for an issue hook that decides names itself', async () => {
+    const local = createLocalCa({ ca, crypto, now: () => T0 });
+    const h = createScepHandler({ profiles: { default: { ca: { certificates: [caCert.der], key: ca.key }, challenge: staticChallenge('pw'), issue: local.issue, renewal: { requireSameSubjectAltNames: false } } }, crypto, now: () => T0 });
+    const dev = await party({ subject: 'CN=d', selfSignedNoExt: true });
+    const r1 = await send(h, await csrReq({ device: dev, subject: 'CN=d', challenge: 'pw', upn: ['a@x.example'] }), { trusted: [caCert] });
+    const holder: Party = { certificate: r1.certificates[0] as Certificate, key: dev.key, keyObject: dev.keyObject };
+    const r2 = await send(h, await csrReq({ device: dev, signer: holder, subject: 'CN=d', upn: ['b@x.example'], messageType: 'RenewalReq' }), { trusted: [caCert] });
+    expect(upns(r2.certificates[0] as Certificate)).toEqual(['b@x.example']);
+  });
+
+  it('on an Intune profile asks Intune again by default: no challenge, no renewal', async () => {
+    const events: ScepEvent[] = [];
+    const h = createScepHandler({ profiles: { default: { ca: { certificates: [caCert.der], key: ca.key }, challenge: await intuneValidator(), issue: createLocalCa({ ca, crypto, now: () => T0 }).issue } }, crypto, now: () => T0, onEvent: (e) => events.push(e) });
+    const dev = await party({ subject: 'CN=intune-device', selfSignedNoExt: true });
+    const r1 = await send(h, await csrReq({ device: dev, subject: 'CN=intune-device', challenge: token(), upn: ['ada@corp.example'] }), { trusted: [caCert] });
+    const holder: Party = { certificate: r1.certificates[0] as Certificate, key: dev.key, keyObject: dev.keyObject };
+    const bare = await send(h, await csrReq({ device: dev, signer: holder, subject: 'CN=intune-device', upn: ['ada@corp.example'], messageType: 'RenewalReq' }), { trusted: [caCert] });
+    expect(bare.status).toBe('FAILURE');
+    const withToken = await send(h, await csrReq({ device: dev, signer: holder, subject: 'CN=intune-device', challenge: token(), upn: ['ada@corp.example'], messageType: 'RenewalReq' }), { trusted: [caCert] });
+    expect(withToken.status).toBe('SUCCESS');
+    expect(events.at(-1)).toMatchObject({ type: 'renewed' });
+  });
+
+  it('does not cross profiles that share a CA: a guest certificate does not renew on the Intune profile', async () => {
+    const local = createLocalCa({ ca, crypto, now: () => T0 });
+    const prof = (challenge: ChallengeValidator, o: Partial<ProfileConfig> = {}): ProfileConfig => ({ ca: { certificates: [caCert.der], key: ca.key }, challenge, issue: local.issue, ...o });
+    const h = createScepHandler({ profiles: { guest: prof(staticChallenge('guest-wifi-password')), corp: prof(await intuneValidator()) }, crypto, now: () => T0 });
+    const dev = await party({ subject: 'CN=laptop', selfSignedNoExt: true });
+    const g = await send(h, await csrReq({ device: dev, subject: 'CN=laptop', challenge: 'guest-wifi-password' }), { trusted: [caCert], path: '/scep/guest' });
+    expect(g.status).toBe('SUCCESS');
+    const holder: Party = { certificate: g.certificates[0] as Certificate, key: dev.key, keyObject: dev.keyObject };
+    const c = await send(h, await csrReq({ device: dev, signer: holder, subject: 'CN=laptop' }), { trusted: [caCert], path: '/scep/corp' });
+    expect(c.status).toBe('FAILURE');
+    // Two static profiles on one CA: renewal needs the challenge of the profile asked (with a warning at start).
+    const h2 = createScepHandler({ profiles: { a: prof(staticChallenge('pw-a')), b: prof(staticChallenge('pw-b')) }, crypto, now: () => T0 });
+    expect(h2.warnings.some((w) => w.includes('profile b: shares its CA with a'))).toBe(true);
+    const a = await send(h2, await csrReq({ device: dev, subject: 'CN=laptop', challenge: 'pw-a' }), { trusted: [caCert], path: '/scep/a' });
+    const holderA: Party = { certificate: a.certificates[0] as Certificate, key: dev.key, keyObject: dev.keyObject };
+    expect((await send(h2, await csrReq({ device: dev, signer: holderA, subject: 'CN=laptop' }), { trusted: [caCert], path: '/scep/b' })).status).toBe('FAILURE');
+    expect((await send(h2, await csrReq({ device: dev, signer: holderA, subject: 'CN=laptop', challenge: 'pw-b' }), { trusted: [caCert], path: '/scep/b' })).status).toBe('SUCCESS');
+    // A profile that decided keeps its choice.
+    const h3 = createScepHandler({ profiles: { a: prof(staticChallenge('pw-a')), b: prof(staticChallenge('pw-b'), { renewal: { requireChallenge: false } }) }, crypto, now: () => T0 });
+    expect((await send(h3, await csrReq({ device: dev, signer: holderA, subject: 'CN=laptop' }), { trusted: [caCert], path: '/scep/b' })).status).toBe('SUCCESS');
+  });
+});
