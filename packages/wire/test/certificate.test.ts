@@ -33,6 +33,9 @@ import {
   isWithinValidity,
   oids,
   parseCertificate,
+  parsePublicKeyInfo,
+  RSA_MAX_EXPONENT_BITS,
+  RSA_MAX_MODULUS_BITS,
   toHex,
   verifyCertificateSignature,
   type Certificate,
@@ -40,6 +43,7 @@ import {
   type KeyUsageName,
 } from '@scep/wire';
 import { generateKey } from '@scep/wire/node';
+import { algorithmIdentifier, bitString, encode, integerRaw, NULL, sequence } from '../src/der/writer.js';
 import { crypto, keyId, makePki, throwsWith, type Pki, flip } from './helpers.js';
 import { openssl, tempDir } from './tools.js';
 import { x509 } from './x509-reference.js';
@@ -292,5 +296,44 @@ describe('parseCertificate on bad input raises CertificateError', () => {
     throwsWith(() => parseCertificate(pki.ra.certificate.der, { maxDepth: 48, maxNodes: 20 }), 'ERR_LIMIT_EXCEEDED');
     throwsWith(() => parseCertificate(pki.ra.certificate.der, { maxDepth: 3, maxNodes: 1000 }), 'ERR_LIMIT_EXCEEDED');
     expect(() => parseCertificate(pki.ra.certificate.der, { maxDepth: 9, maxNodes: 1000 })).not.toThrow();
+  });
+});
+
+describe('RSA public keys a client could use to make verification expensive', () => {
+  // SubjectPublicKeyInfo for rsaEncryption from a modulus and exponent (big-endian magnitudes).
+  const rsaSpki = (n: Uint8Array, e: Uint8Array): Uint8Array => {
+    const pos = (b: Uint8Array): Uint8Array => (((b[0] as number) & 0x80) !== 0 ? Uint8Array.of(0, ...b) : b);
+    return encode(sequence(algorithmIdentifier(oids.rsaEncryption, NULL), bitString(encode(sequence(integerRaw(pos(n)), integerRaw(pos(e)))))));
+  };
+  const modulus = (bits: number): Uint8Array => {
+    const n = new Uint8Array(bits / 8).fill(0xa5);
+    n[0] = 0xc1;
+    return n;
+  };
+  const exponent = (bits: number): Uint8Array => {
+    const e = new Uint8Array(Math.ceil(bits / 8)).fill(0x5a);
+    e[0] = 1 << (bits - 1) % 8;
+    e[e.length - 1] = 0x01;
+    return e;
+  };
+
+  it('refuses exponents above 64 bits, even ones, 1, and moduli above 8192 bits; keeps the usual ones', () => {
+    for (const e of [Uint8Array.of(3), Uint8Array.of(1, 0, 1), exponent(64)]) expect(parsePublicKeyInfo(rsaSpki(modulus(2048), e)).type).toBe('RSA');
+    expect(parsePublicKeyInfo(rsaSpki(modulus(RSA_MAX_MODULUS_BITS), Uint8Array.of(1, 0, 1))).bits).toBe(8192);
+    for (const [n, e] of [
+      [modulus(3072), exponent(3064)],
+      [modulus(2048), exponent(65)],
+      [modulus(2048), Uint8Array.of(1, 0, 0)],
+      [modulus(2048), Uint8Array.of(1)],
+      [modulus(8200), Uint8Array.of(1, 0, 1)],
+    ] as const) {
+      throwsWith(() => parsePublicKeyInfo(rsaSpki(n, e)), 'ERR_MALFORMED');
+    }
+    expect(RSA_MAX_EXPONENT_BITS).toBe(64);
+  });
+
+  it('the node provider does not hand such a key to OpenSSL either: verifying with it is malformed input', async () => {
+    const { nodeCrypto } = await import('@scep/wire/node');
+    throwsWith(() => nodeCrypto().verify({ scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' }, rsaSpki(modulus(3072), exponent(3064)), new Uint8Array(1), new Uint8Array(384)), 'ERR_MALFORMED');
   });
 });

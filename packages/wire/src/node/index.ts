@@ -162,13 +162,9 @@ function pooledRandom(poolSize = 8192): (length: number) => Uint8Array {
  * in ~3.5 µs (measured, docs/benchmarks.md): take the inner key for RSA, SPKI for everything else.
  */
 function importPublicKey(spki: Uint8Array): KeyObject {
-  let rsa: Uint8Array | undefined;
-  try {
-    const info = readPublicKeyInfo(parseDer(spki, 'SubjectPublicKeyInfo'), 'SubjectPublicKeyInfo');
-    if (info.algorithmOid === rsaEncryption) rsa = info.keyBits;
-  } catch {
-    rsa = undefined; // let OpenSSL judge it below
-  }
+  // Our reader first: it refuses what is malformed and RSA keys too costly to use (public-key.ts).
+  const info = readPublicKeyInfo(parseDer(spki, 'SubjectPublicKeyInfo'), 'SubjectPublicKeyInfo');
+  const rsa = info.algorithmOid === rsaEncryption ? info.keyBits : undefined;
   if (rsa) return createPublicKey({ key: Buffer.from(rsa.buffer, rsa.byteOffset, rsa.byteLength), format: 'der', type: 'pkcs1' });
   return createPublicKey({ key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength), format: 'der', type: 'spki' });
 }

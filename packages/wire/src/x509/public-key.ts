@@ -32,6 +32,11 @@ function bitLength(mag: Uint8Array): number {
   return (mag.length - i - 1) * 8 + (32 - Math.clz32(mag[i] as number));
 }
 
+/** RSA keys above this many modulus bits are refused when read (verifying one costs milliseconds). */
+export const RSA_MAX_MODULUS_BITS = 8192;
+/** RSA public exponents above this many bits are refused when read (FIPS 186-5 needs 17 to 256; devices use 65537). */
+export const RSA_MAX_EXPONENT_BITS = 64;
+
 export function readPublicKeyInfo(el: Element | undefined, what: string): PublicKeyInfo {
   if (el === undefined) throw new MalformedError(`${what}: missing`);
   const [algEl, keyEl] = sequence(el, what, 2, 2);
@@ -43,8 +48,14 @@ export function readPublicKeyInfo(el: Element | undefined, what: string): Public
     case O.rsaEncryption: {
       const [n, e] = sequence(parseDer(bs.bytes, 'RSAPublicKey'), 'RSAPublicKey', 2, 2);
       const mod = readIntegerBytes(n, 'RSA modulus');
-      readIntegerBytes(e, 'RSA exponent');
+      const exp = readIntegerBytes(e, 'RSA exponent');
       if (((mod[0] as number) & 0x80) !== 0) throw new MalformedError('negative RSA modulus');
+      // Bounds on the work a key sent by a client can cause: a verification costs about one
+      // modular squaring per exponent bit. OpenSSL itself allows e up to the modulus size below
+      // 3072 bits; a 3072-bit modulus with a 3064-bit exponent made one verify cost 6 ms.
+      if (bitLength(mod) > RSA_MAX_MODULUS_BITS) throw new MalformedError(`RSA modulus above ${RSA_MAX_MODULUS_BITS} bits`);
+      const eBits = bitLength(exp);
+      if (eBits > RSA_MAX_EXPONENT_BITS || eBits < 2 || ((exp[exp.length - 1] as number) & 1) === 0) throw new MalformedError('unusable RSA public exponent (odd, at least 3, at most 64 bits)');
       return { ...base, type: 'RSA', bits: bitLength(mod), curve: undefined };
     }
     case O.id_ecPublicKey: {
