@@ -229,7 +229,7 @@ export class IpcClient {
 
   pendingStore(profile: string): PendingStore {
     return {
-      put: (e: PendingEntry) => this.call<void>('pending', profile, 'put', e),
+      put: (e: PendingEntry, now?: Date) => this.call<boolean>('pending', profile, 'put', e, ...(now ? [now] : [])),
       get: (p: string, tx: string, now: Date) => this.call<PendingEntry | undefined>('pending', profile, 'get', p, tx, now),
       resolve: (p: string, tx: string, result: Exclude<IssueResult, { status: 'pending' }>, now: Date) => this.call<boolean>('pending', profile, 'resolve', p, tx, result, now),
       delete: (p: string, tx: string) => this.call<void>('pending', profile, 'delete', p, tx),

@@ -25,7 +25,7 @@ import {
   type ScepMetrics,
 } from '@scep/server-core';
 import { toNodeListener } from '@scep/server-core/node';
-import type { CryptoProvider } from '@scep/wire';
+import { formatName, parseCsr, type CryptoProvider, type GeneralName } from '@scep/wire';
 import { nodeCrypto, placementStats, RsaThreadPool } from '@scep/wire/node';
 import { loadOrCreatePki, type Pki } from './pki.js';
 import type { ProfileSettings, Settings } from './settings.js';
@@ -195,7 +195,13 @@ export async function createExampleServer(
     }
     if (parts[1] === 'pending' && method === 'GET') {
       const list = await handler.listPending();
-      return json(res, 200, list.map((e) => ({ profile: e.profile, transactionId: e.transactionId, kind: e.kind, createdAt: e.createdAt.toISOString(), decided: e.result?.status ?? null })));
+      // What the approval would issue: the subject and names asked for, not only a transactionID.
+      const names = (csr: Uint8Array): { subject: string; subjectAltNames: string[] } => {
+        const c = parseCsr(csr);
+        const san = (n: GeneralName): string => (typeof n.value === 'string' ? `${n.type}:${n.value}` : n.type);
+        return { subject: formatName(c.subject), subjectAltNames: c.subjectAltNames.map(san) };
+      };
+      return json(res, 200, list.map((e) => ({ profile: e.profile, transactionId: e.transactionId, kind: e.kind, ...names(e.csr), createdAt: e.createdAt.toISOString(), decided: e.result?.status ?? null })));
     }
     if (parts[1] === 'pending' && parts.length === 5 && method === 'POST' && (parts[4] === 'approve' || parts[4] === 'reject')) {
       const [, , profile, tx, action] = parts as [string, string, string, string, string];

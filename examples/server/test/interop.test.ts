@@ -131,8 +131,10 @@ describe.runIf(peerAvailable('strongswan'))('strongSwan pki --scep 5.9.8', () =>
     let tx: string | undefined;
     for (let i = 0; i < 100 && !tx; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      const list = (await (await fetch(`${s.origin}/admin/pending`, { headers: auth })).json()) as { profile: string; transactionId: string }[];
-      tx = list.find((e) => e.profile === 'manual')?.transactionId;
+      const list = (await (await fetch(`${s.origin}/admin/pending`, { headers: auth })).json()) as { profile: string; transactionId: string; subject: string }[];
+      const mine = list.find((e) => e.profile === 'manual');
+      tx = mine?.transactionId;
+      if (mine) expect(mine.subject).toMatch(/CN=/); // the operator sees what would be issued
     }
     expect(tx).toBeDefined();
     await new Promise((r) => setTimeout(r, 2500)); // let it poll at least once while still pending

@@ -1,4 +1,5 @@
 /** Transactions waiting for approval (PENDING, RFC 8894 §3.3.2) until the client polls them out. */
+import { equalBytes } from '@scep/wire';
 import type { ChallengeInfo, EnrollmentKind, IssueResult } from './types.js';
 
 export interface PendingEntry {
@@ -20,7 +21,13 @@ export interface PendingEntry {
 }
 
 export interface PendingStore {
-  put(entry: PendingEntry): Promise<void>;
+  /**
+   * Stores the entry, replacing one of the same requester (same `signerKey`). Answers false and
+   * changes nothing when another requester's unexpired entry holds this transactionID: the
+   * transactionID is sent in the clear, and replacing would hand the approval of one device's
+   * request to whoever reused its transactionID. (A `void` answer is taken as stored.)
+   */
+  put(entry: PendingEntry, now?: Date): Promise<boolean | void>;
   get(profile: string, transactionId: string, now: Date): Promise<PendingEntry | undefined>;
   /** Records the decision; false if there is no such (unexpired) entry. */
   resolve(profile: string, transactionId: string, result: Exclude<IssueResult, { status: 'pending' }>, now: Date): Promise<boolean>;
@@ -41,11 +48,14 @@ export class InMemoryPendingStore implements PendingStore {
   get size(): number {
     return this.entries.size;
   }
-  async put(entry: PendingEntry): Promise<void> {
+  async put(entry: PendingEntry, now: Date = entry.createdAt): Promise<boolean> {
     const k = InMemoryPendingStore.key(entry.profile, entry.transactionId);
+    const held = this.entries.get(k);
+    if (held && held.expiresAt.getTime() > now.getTime() && !equalBytes(held.signerKey, entry.signerKey)) return false;
     this.entries.delete(k);
     while (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
     this.entries.set(k, entry);
+    return true;
   }
   async get(profile: string, tx: string, now: Date): Promise<PendingEntry | undefined> {
     const k = InMemoryPendingStore.key(profile, tx);

@@ -122,6 +122,10 @@ async function renewalSigner(p: PreparedProfile, m: PkiMessage, env: Env): Promi
 
 async function enroll(p: PreparedProfile, m: PkiMessage, type: 'PKCSReq' | 'RenewalReq', csr: CertificationRequest, ctx: RequestContext, env: Env, cipher: CipherName): Promise<CertRepResult> {
   const now = env.now();
+  // A transactionID already PENDING for another requester is theirs (it travels in the clear):
+  // refuse before a challenge is consumed. The store checks again when it stores (races).
+  const held = await p.pendingStore.get(p.name, m.transactionId, now);
+  if (held && !equalBytes(held.signerKey, m.signer.publicKey.der)) throw new Rejection('transaction_conflict', 'badRequest');
   const previous = await renewalSigner(p, m, env);
   let kind: EnrollmentKind = 'enroll';
   if (type === 'RenewalReq') {
@@ -166,7 +170,7 @@ async function enroll(p: PreparedProfile, m: PkiMessage, type: 'PKCSReq' | 'Rene
 
   const result = await p.config.issue({ profile: p.name, transactionId: m.transactionId, messageType: type, kind, csr, previous, challenge, attempt: 'initial' }, ctx);
   if (result.status === 'pending') {
-    await p.pendingStore.put({
+    const stored = await p.pendingStore.put({
       profile: p.name,
       transactionId: m.transactionId,
       kind,
@@ -179,7 +183,8 @@ async function enroll(p: PreparedProfile, m: PkiMessage, type: 'PKCSReq' | 'Rene
       expiresAt: new Date(now.getTime() + PENDING_TTL_MS),
       result: undefined,
       signerKey: copyBytes(m.signer.publicKey.der),
-    });
+    }, now);
+    if (stored === false) throw new Rejection('transaction_conflict', 'badRequest');
     env.emit({ type: 'pending', profile: p.name, transactionId: m.transactionId, subject: formatName(csr.subject) });
     return { status: 'PENDING' };
   }

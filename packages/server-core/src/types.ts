@@ -190,6 +190,7 @@ export type RejectReason =
   | 'renewal_invalid_signer'
   | 'renewal_subject_mismatch'
   | 'renewal_san_mismatch'
+  | 'transaction_conflict'
   | 'issuer_rejected'
   | 'unknown_transaction'
   | 'cannot_encrypt_reply'

@@ -5,9 +5,9 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createPrivateKey, sign as nodeSign } from 'node:crypto';
-import { buildCsr, buildPkiRequest, encodePem, encodeSubjectAltName, type Certificate } from '@scep/wire';
+import { buildCsr, buildPkiRequest, encodeIssuerAndSubject, encodePem, encodeSubjectAltName, formatName, type Certificate } from '@scep/wire';
 import { IntuneDispatcher, RateLimiter, SignedChallengeValidator, TrustAnchorHolder } from '@scep/intune';
-import { createLocalCa, createScepHandler, intuneChallenge, staticChallenge, type ChallengeValidator, type ProfileConfig, type ScepEvent } from '@scep/server-core';
+import { createLocalCa, createScepHandler, InMemoryPendingStore, intuneChallenge, staticChallenge, type ChallengeValidator, type ProfileConfig, type ScepEvent } from '@scep/server-core';
 import { crypto, party, send, T0, type Party } from './setup.js';
 
 let ca: Party;
@@ -115,5 +115,40 @@ describe('renewal', () => {
     // A profile that decided keeps its choice.
     const h3 = createScepHandler({ profiles: { a: prof(staticChallenge('pw-a')), b: prof(staticChallenge('pw-b'), { renewal: { requireChallenge: false } }) }, crypto, now: () => T0 });
     expect((await send(h3, await csrReq({ device: dev, signer: holderA, subject: 'CN=laptop' }), { trusted: [caCert], path: '/scep/b' })).status).toBe('SUCCESS');
+  });
+});
+
+describe('a PENDING transaction', () => {
+  it("belongs to its requester: another's PKCSReq with the same transactionID is refused, and cannot take over the approval", async () => {
+    const events: ScepEvent[] = [];
+    const local = createLocalCa({ ca, crypto, now: () => T0, pendingWhen: (r) => r.attempt !== 'approval' });
+    const h = createScepHandler({ profiles: { default: { ca: { certificates: [caCert.der], key: ca.key }, challenge: staticChallenge('pw'), issue: local.issue } }, crypto, now: () => T0, onEvent: (e) => events.push(e) });
+    const victim = await party({ subject: 'CN=victim', selfSignedNoExt: true });
+    const attacker = await party({ subject: 'CN=attacker', selfSignedNoExt: true });
+    const tx = 'victim-tx-0001';
+    expect((await send(h, await csrReq({ device: victim, subject: 'CN=victim', challenge: 'pw', transactionId: tx }), { trusted: [caCert] })).status).toBe('PENDING');
+    const a = await send(h, await csrReq({ device: attacker, subject: 'CN=payroll-server, O=Corp', challenge: 'pw', transactionId: tx }), { trusted: [caCert] });
+    expect(a).toMatchObject({ status: 'FAILURE', failInfo: 'badRequest' });
+    expect(events.at(-1)).toMatchObject({ type: 'rejected', reason: 'transaction_conflict' });
+    // The victim may send its request again (same key): still its transaction.
+    expect((await send(h, await csrReq({ device: victim, subject: 'CN=victim', challenge: 'pw', transactionId: tx }), { trusted: [caCert] })).status).toBe('PENDING');
+    expect((await h.approvePending('default', tx))?.status).toBe('issued');
+    const poll = async (who: Party, subject: string) =>
+      send(h, { ...(await buildPkiRequest({ messageType: 'CertPoll', content: encodeIssuerAndSubject(caCert.subject, subject), signer: who, recipients: [caCert], transactionId: tx, crypto })), signer: who }, { trusted: [caCert] });
+    expect((await poll(attacker, 'CN=payroll-server, O=Corp')).status).toBe('FAILURE');
+    const vp = await poll(victim, 'CN=victim');
+    expect(vp.status).toBe('SUCCESS');
+    expect(formatName((vp.certificates[0] as Certificate).subject)).toBe('CN=victim');
+  });
+
+  it('InMemoryPendingStore.put refuses another signer while the entry lives, and takes it once expired', async () => {
+    const store = new InMemoryPendingStore();
+    const entry = (signer: number, createdAt: Date) => ({ profile: 'p', transactionId: 't', kind: 'enroll' as const, messageType: 'PKCSReq' as const, csr: new Uint8Array(1), previous: undefined, challenge: undefined, signerKey: Uint8Array.of(signer), createdAt, expiresAt: new Date(createdAt.getTime() + 1000), result: undefined });
+    expect(await store.put(entry(1, T0))).toBe(true);
+    expect(await store.put(entry(2, T0))).toBe(false);
+    expect((await store.get('p', 't', T0))?.signerKey).toEqual(Uint8Array.of(1));
+    expect(await store.put(entry(1, T0))).toBe(true);
+    const later = new Date(T0.getTime() + 5000);
+    expect(await store.put(entry(2, later), later)).toBe(true);
   });
 });
