@@ -3,7 +3,7 @@
  * `validate` before issuing, `onIssued` after issuing and before replying (an error there turns
  * the reply into a FAILURE: Intune's rule), `onFailed` when an enrollment is refused.
  */
-import { timingSafeEqual, type CertificationRequest, type CryptoProvider, type FailInfo } from '@scep/wire';
+import { oids, timingSafeEqual, type CertificationRequest, type CryptoProvider, type FailInfo } from '@scep/wire';
 import type { ChallengeInfo, RejectReason, RequestContext, ScepEvent } from './types.js';
 
 export interface ChallengeInput {
@@ -59,6 +59,24 @@ export interface ChallengeValidator {
 }
 
 const utf8 = new TextEncoder();
+
+/**
+ * The CSR subject's commonName when it has exactly one, for binding checks. With several, a
+ * binding that looked at one of them (which?) would let the others through into the certificate
+ * ("CN=Domain Admin, CN=device1" bound to device1): no CN to match then, so a bound check fails.
+ */
+export function soleCommonName(csr: Pick<CertificationRequest, 'subject'>): string | undefined {
+  let cn: string | undefined;
+  let n = 0;
+  for (const rdn of csr.subject.rdns) {
+    for (const a of rdn) {
+      if (a.type !== oids.id_at_commonName) continue;
+      cn = a.value;
+      n++;
+    }
+  }
+  return n === 1 ? cn : undefined;
+}
 
 /**
  * A static shared password (or several, for rotation). Compared in constant time over SHA-256
@@ -232,7 +250,7 @@ export function dynamicChallenge(store: ChallengeStore, options: { readonly skip
     async validate(input) {
       const pw = input.challengePassword;
       if (pw === undefined) return { ok: false, reason: 'challenge_missing' };
-      const record = await store.consume(pw, { profile: input.profile, commonName: input.csr.commonName }, input.now);
+      const record = await store.consume(pw, { profile: input.profile, commonName: soleCommonName(input.csr) }, input.now);
       if (!record) return options.skipUnknown ? { ok: 'skip' } : { ok: false, reason: 'challenge_invalid' };
       return { ok: true, info: { policy: 'dynamic', details: { device: record.binding?.device, expiresAt: record.expiresAt.toISOString() } } };
     },

@@ -9,6 +9,7 @@ export type * from './types.js';
 export {
   staticChallenge,
   dynamicChallenge,
+  soleCommonName,
   customChallenge,
   noChallenge,
   firstMatchChallenge,

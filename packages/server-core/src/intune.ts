@@ -6,13 +6,12 @@
  * unless the validator says it may still be issued).
  */
 import type { IntuneCsr, IntuneDispatcher, IntuneFailureReport } from '@scep/intune';
-import { oids, type CertificationRequest } from '@scep/wire';
-import type { ChallengeValidator } from './challenge.js';
+import type { CertificationRequest } from '@scep/wire';
+import { soleCommonName, type ChallengeValidator } from './challenge.js';
 
 /** The CSR as @scep/intune's binding sees it. */
 export function intuneCsr(csr: CertificationRequest): IntuneCsr {
-  let commonName: string | undefined;
-  for (const rdn of csr.subject.rdns) for (const a of rdn) if (a.type === oids.id_at_commonName) commonName = a.value; // the last one
+  const commonName = soleCommonName(csr);
   const pick = <T extends CertificationRequest['subjectAltNames'][number]['type']>(t: T): string[] =>
     csr.subjectAltNames.flatMap((n) => (n.type === t && typeof n.value === 'string' ? [n.value] : []));
   return { der: csr.der, commonName, dnsNames: pick('dns'), emails: pick('email'), upns: pick('upn'), ipAddresses: pick('ip'), uris: pick('uri') };

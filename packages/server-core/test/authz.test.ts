@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createPrivateKey, sign as nodeSign } from 'node:crypto';
 import { buildCsr, buildPkiRequest, encodeIssuerAndSubject, encodePem, encodeSubjectAltName, formatName, type Certificate } from '@scep/wire';
 import { IntuneDispatcher, RateLimiter, SignedChallengeValidator, TrustAnchorHolder } from '@scep/intune';
-import { createLocalCa, createScepHandler, InMemoryPendingStore, intuneChallenge, staticChallenge, type ChallengeValidator, type ProfileConfig, type ScepEvent } from '@scep/server-core';
+import { createLocalCa, createScepHandler, dynamicChallenge, InMemoryChallengeStore, InMemoryPendingStore, intuneChallenge, soleCommonName, staticChallenge, type ChallengeValidator, type ProfileConfig, type ScepEvent } from '@scep/server-core';
 import { crypto, party, send, T0, type Party } from './setup.js';
 
 let ca: Party;
@@ -150,5 +150,36 @@ describe('a PENDING transaction', () => {
     expect(await store.put(entry(1, T0))).toBe(true);
     const later = new Date(T0.getTime() + 5000);
     expect(await store.put(entry(2, later), later)).toBe(true);
+  });
+});
+
+describe('a challenge bound to a commonName', () => {
+  it('Intune: a token for device_name X does not issue "CN=Domain Admin, CN=X" (nor "CN=X, CN=Domain Admin")', async () => {
+    const h = createScepHandler({ profiles: { default: { ca: { certificates: [caCert.der], key: ca.key }, challenge: await intuneValidator(), issue: createLocalCa({ ca, crypto, now: () => T0 }).issue } }, crypto, now: () => T0 });
+    const dev = await party({ subject: 'CN=x', selfSignedNoExt: true });
+    for (const subject of ['CN=Domain Admin, CN=intune-device', 'CN=intune-device, CN=Domain Admin', 'CN=intune-device+CN=Domain Admin']) {
+      const r = await send(h, await csrReq({ device: dev, subject, challenge: token(), upn: ['ada@corp.example'] }), { trusted: [caCert] });
+      expect(r.status, subject).toBe('FAILURE');
+    }
+    const ok = await send(h, await csrReq({ device: dev, subject: 'O=Corp, CN=intune-device', challenge: token(), upn: ['ada@corp.example'] }), { trusted: [caCert] });
+    expect(ok.status).toBe('SUCCESS');
+  });
+
+  it('one-time: a challenge bound to CN=device1 does not issue "CN=device1, CN=admin", and is not used up by it', async () => {
+    const store = new InMemoryChallengeStore();
+    const h = createScepHandler({ profiles: { default: { ca: { certificates: [caCert.der], key: ca.key }, challenge: dynamicChallenge(store), issue: createLocalCa({ ca, crypto, now: () => T0 }).issue } }, crypto, now: () => T0 });
+    const { challenge } = await store.mint({ profile: 'default', ttlMs: 60_000, binding: { commonName: 'device1' }, now: T0 });
+    const dev = await party({ subject: 'CN=x', selfSignedNoExt: true });
+    for (const subject of ['CN=device1, CN=admin', 'CN=admin, CN=device1']) {
+      expect((await send(h, await csrReq({ device: dev, subject, challenge }), { trusted: [caCert] })).status, subject).toBe('FAILURE');
+    }
+    expect((await send(h, await csrReq({ device: dev, subject: 'CN=device1', challenge }), { trusted: [caCert] })).status).toBe('SUCCESS');
+  });
+
+  it('soleCommonName: the one CN, or none when there are several', () => {
+    const subj = (...cns: string[]) => ({ subject: { rdns: cns.map((value) => [{ type: '2.5.4.3', value }]) } }) as unknown as Parameters<typeof soleCommonName>[0];
+    expect(soleCommonName(subj('a'))).toBe('a');
+    expect(soleCommonName(subj())).toBeUndefined();
+    expect(soleCommonName(subj('a', 'b'))).toBeUndefined();
   });
 });
