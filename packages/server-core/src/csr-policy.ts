@@ -22,6 +22,8 @@ export interface CsrPolicy {
   readonly curves?: readonly CurveName[];
   /** Refuse a CSR without a subject commonName (default false). */
   readonly requireCommonName?: boolean;
+  /** Most subjectAltNames a CSR may ask for (default 100: the reference CA copies them, and the reply cache keeps the result). */
+  readonly maxSubjectAltNames?: number;
   /** Subject / SAN policy hook (runs after the built-in checks). */
   readonly check?: (csr: CertificationRequest, context: CsrPolicyContext) => Promise<PolicyVerdict> | PolicyVerdict;
 }
@@ -39,5 +41,6 @@ export async function evaluateCsrPolicy(csr: CertificationRequest, policy: CsrPo
     return { ok: false, reason: `EC curve ${key.curve ?? 'unknown'} not allowed` };
   }
   if (p.requireCommonName && !csr.commonName) return { ok: false, reason: 'CSR has no commonName' };
+  if (csr.subjectAltNames.length > (p.maxSubjectAltNames ?? 100)) return { ok: false, reason: `CSR asks for ${csr.subjectAltNames.length} subjectAltNames` };
   return p.check ? p.check(csr, ctx) : { ok: true };
 }

@@ -26,6 +26,7 @@ export interface PendingStore {
    * changes nothing when another requester's unexpired entry holds this transactionID: the
    * transactionID is sent in the clear, and replacing would hand the approval of one device's
    * request to whoever reused its transactionID. (A `void` answer is taken as stored.)
+   * InMemoryPendingStore also answers false for an entry larger than its whole byte budget.
    */
   put(entry: PendingEntry, now?: Date): Promise<boolean | void>;
   get(profile: string, transactionId: string, now: Date): Promise<PendingEntry | undefined>;
@@ -39,8 +40,30 @@ export interface PendingStore {
 export class InMemoryPendingStore implements PendingStore {
   private readonly entries = new Map<string, PendingEntry>();
   readonly maxEntries: number;
-  constructor(options: { readonly maxEntries?: number } = {}) {
+  /** Bytes of CSRs and renewed certificates kept at most (default 64 MiB): their size is the requester's choice. */
+  readonly maxBytes: number;
+  #bytes = 0;
+  constructor(options: { readonly maxEntries?: number; readonly maxBytes?: number } = {}) {
     this.maxEntries = options.maxEntries ?? 10_000;
+    this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  }
+  /** Bytes held now (CSRs and renewed certificates). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+  static #size(e: PendingEntry): number {
+    return e.csr.byteLength + (e.previous?.byteLength ?? 0);
+  }
+  #drop(k: string): void {
+    const e = this.entries.get(k);
+    if (!e) return;
+    this.entries.delete(k);
+    this.#bytes -= InMemoryPendingStore.#size(e);
+  }
+  #set(k: string, e: PendingEntry): void {
+    this.#drop(k);
+    this.entries.set(k, e);
+    this.#bytes += InMemoryPendingStore.#size(e);
   }
   private static key(profile: string, tx: string): string {
     return `${profile}\u0000${tx}`;
@@ -52,16 +75,18 @@ export class InMemoryPendingStore implements PendingStore {
     const k = InMemoryPendingStore.key(entry.profile, entry.transactionId);
     const held = this.entries.get(k);
     if (held && held.expiresAt.getTime() > now.getTime() && !equalBytes(held.signerKey, entry.signerKey)) return false;
-    this.entries.delete(k);
-    while (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(k, entry);
+    this.#drop(k);
+    const size = InMemoryPendingStore.#size(entry);
+    if (size > this.maxBytes) return false;
+    while (this.entries.size >= this.maxEntries || this.#bytes + size > this.maxBytes) this.#drop(this.entries.keys().next().value as string);
+    this.#set(k, entry);
     return true;
   }
   async get(profile: string, tx: string, now: Date): Promise<PendingEntry | undefined> {
     const k = InMemoryPendingStore.key(profile, tx);
     const e = this.entries.get(k);
     if (e && e.expiresAt.getTime() <= now.getTime()) {
-      this.entries.delete(k);
+      this.#drop(k);
       return undefined;
     }
     return e;
@@ -69,11 +94,11 @@ export class InMemoryPendingStore implements PendingStore {
   async resolve(profile: string, tx: string, result: Exclude<IssueResult, { status: 'pending' }>, now: Date): Promise<boolean> {
     const e = await this.get(profile, tx, now);
     if (!e) return false;
-    this.entries.set(InMemoryPendingStore.key(profile, tx), { ...e, result });
+    this.#set(InMemoryPendingStore.key(profile, tx), { ...e, result });
     return true;
   }
   async delete(profile: string, tx: string): Promise<void> {
-    this.entries.delete(InMemoryPendingStore.key(profile, tx));
+    this.#drop(InMemoryPendingStore.key(profile, tx));
   }
   async list(profile: string | undefined, now: Date): Promise<PendingEntry[]> {
     return [...this.entries.values()].filter((e) => (profile === undefined || e.profile === profile) && e.expiresAt.getTime() > now.getTime());

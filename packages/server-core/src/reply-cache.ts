@@ -13,8 +13,22 @@ export interface ReplyCache {
 export class InMemoryReplyCache implements ReplyCache {
   private readonly entries = new Map<string, { reply: Uint8Array; expiresAt: number }>();
   readonly maxEntries: number;
-  constructor(options: { readonly maxEntries?: number } = {}) {
+  /** Bytes of replies kept at most (default 64 MiB): a reply's size is the requester's choice (its SANs). */
+  readonly maxBytes: number;
+  #bytes = 0;
+  constructor(options: { readonly maxEntries?: number; readonly maxBytes?: number } = {}) {
     this.maxEntries = options.maxEntries ?? 10_000;
+    this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  }
+  /** Bytes of replies held now. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+  #drop(key: string): void {
+    const e = this.entries.get(key);
+    if (!e) return;
+    this.entries.delete(key);
+    this.#bytes -= e.reply.byteLength;
   }
   get size(): number {
     return this.entries.size;
@@ -23,7 +37,7 @@ export class InMemoryReplyCache implements ReplyCache {
     const e = this.entries.get(key);
     if (!e) return undefined;
     if (e.expiresAt <= now.getTime()) {
-      this.entries.delete(key);
+      this.#drop(key);
       return undefined;
     }
     return e.reply;
@@ -39,8 +53,10 @@ export class InMemoryReplyCache implements ReplyCache {
     return out;
   }
   async put(key: string, reply: Uint8Array, expiresAt: Date): Promise<void> {
-    this.entries.delete(key);
-    while (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    this.#drop(key);
+    if (reply.byteLength > this.maxBytes) return; // never kept: a retransmission is answered anew
+    while (this.entries.size >= this.maxEntries || this.#bytes + reply.byteLength > this.maxBytes) this.#drop(this.entries.keys().next().value as string);
     this.entries.set(key, { reply, expiresAt: expiresAt.getTime() });
+    this.#bytes += reply.byteLength;
   }
 }

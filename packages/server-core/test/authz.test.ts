@@ -151,6 +151,18 @@ describe('a PENDING transaction', () => {
     const later = new Date(T0.getTime() + 5000);
     expect(await store.put(entry(2, later), later)).toBe(true);
   });
+
+  it('InMemoryPendingStore is bounded in bytes: CSR sizes are the requester’s choice', async () => {
+    const store = new InMemoryPendingStore({ maxBytes: 1000 });
+    const entry = (tx: string, size: number) => ({ profile: 'p', transactionId: tx, kind: 'enroll' as const, messageType: 'PKCSReq' as const, csr: new Uint8Array(size), previous: undefined, challenge: undefined, signerKey: Uint8Array.of(1), createdAt: T0, expiresAt: new Date(T0.getTime() + 1000), result: undefined });
+    expect(await store.put(entry('a', 600))).toBe(true);
+    expect(await store.put(entry('b', 600))).toBe(true); // evicts a
+    expect(await store.get('p', 'a', T0)).toBeUndefined();
+    expect(store.bytes).toBe(600);
+    expect(await store.put(entry('c', 1001))).toBe(false);
+    await store.delete('p', 'b');
+    expect(store.bytes).toBe(0);
+  });
 });
 
 describe('a challenge bound to a commonName', () => {

@@ -288,6 +288,14 @@ describe('FAILURE CertReps carry failInfo and a generic failInfoText', () => {
     expect(await send(h, req, { trusted: [caCert] })).toMatchObject({ status: 'FAILURE', failInfo: 'badRequest' });
     expect(events.at(-1)).toMatchObject({ reason: 'csr_policy' });
   });
+  it('CSR policy: more than maxSubjectAltNames (default 100) → badRequest', async () => {
+    const { evaluateCsrPolicy } = await import('@scep/server-core');
+    const csr = (n: number) => ({ publicKey: { type: 'RSA', bits: 2048 }, subjectAltNames: Array.from({ length: n }, (_, i) => ({ type: 'dns', value: `h${i}.example` })) }) as unknown as Parameters<typeof evaluateCsrPolicy>[0];
+    const ctx = { profile: 'p', kind: 'enroll', challenge: undefined, context: {} } as unknown as Parameters<typeof evaluateCsrPolicy>[2];
+    expect(await evaluateCsrPolicy(csr(100), undefined, ctx)).toEqual({ ok: true });
+    expect((await evaluateCsrPolicy(csr(101), undefined, ctx)).ok).toBe(false);
+    expect(await evaluateCsrPolicy(csr(101), { maxSubjectAltNames: 200 }, ctx)).toEqual({ ok: true });
+  });
   it('an EC signer cannot receive an encrypted reply → badAlg before anything is issued', async () => {
     const ecDevice = await party({ subject: 'CN=ec', selfSignedNoExt: true, ec: true });
     let issued = 0;

@@ -26,6 +26,25 @@ describe('InMemoryReplyCache', () => {
     expect(await c.get('d', at(0))).toBeDefined();
   });
 
+  it('is bounded in bytes too: the oldest go until the new reply fits; a reply above the budget is not kept', async () => {
+    const c = new InMemoryReplyCache({ maxBytes: 1000 });
+    const big = (n: number): Uint8Array => new Uint8Array(n);
+    await c.put('a', big(400), at(60_000));
+    await c.put('b', big(400), at(60_000));
+    expect(c.bytes).toBe(800);
+    await c.put('c', big(400), at(60_000)); // evicts a
+    expect(await c.get('a', at(0))).toBeUndefined();
+    expect(c.bytes).toBe(800);
+    await c.put('b', big(100), at(60_000)); // replacing counts the new size only
+    expect(c.bytes).toBe(500);
+    await c.put('huge', big(1001), at(60_000));
+    expect(await c.get('huge', at(0))).toBeUndefined();
+    expect(c.size).toBe(2);
+    await c.get('c', at(60_000)); // expired on read: its bytes are released
+    expect(c.bytes).toBe(100);
+    expect(new InMemoryReplyCache().maxBytes).toBe(64 * 1024 * 1024);
+  });
+
   it('liveKeys lists the live entries oldest first, with their expiry', async () => {
     const c = new InMemoryReplyCache();
     await c.put('x', bytes(1), at(500));
