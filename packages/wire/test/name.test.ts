@@ -114,6 +114,14 @@ describe('namesMatch (RFC 5280 §7.1, simplified)', () => {
     expect(namesMatch(a, parseName(encodeName('O=Example')))).toBe(false);
     expect(namesMatch(a, parseName(encodeName('O=Example, CN=device+UID=x')))).toBe(false);
   });
+
+  it('a multi-valued RDN matches one attribute to one partner, in either direction', () => {
+    const twice = parseName(encodeName('CN=alice+CN=alice'));
+    const staff = parseName(encodeName('CN=alice+OU=Staff'));
+    expect(namesMatch(twice, staff)).toBe(false);
+    expect(namesMatch(staff, twice)).toBe(false);
+    expect(namesMatch(staff, parseName(encodeName('OU=staff+CN=Alice')))).toBe(true);
+  });
 });
 
 describe('reading untrusted Names', () => {

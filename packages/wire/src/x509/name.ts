@@ -152,7 +152,14 @@ export function namesMatch(a: Name, b: Name): boolean {
   return a.rdns.every((rdn, i) => {
     const other = b.rdns[i] as readonly AttributeTypeAndValue[];
     if (rdn.length !== other.length) return false;
-    return rdn.every((atv) => other.some((o) => o.type === atv.type && STRING_TAGS.has(o.tag) && STRING_TAGS.has(atv.tag) && norm(o.value) === norm(atv.value)));
+    // One partner each (a bijection): "CN=a+CN=a" must not match "CN=a+OU=b".
+    const used = new Array<boolean>(other.length).fill(false);
+    return rdn.every((atv) => {
+      const j = other.findIndex((o, k) => !used[k] && o.type === atv.type && STRING_TAGS.has(o.tag) && STRING_TAGS.has(atv.tag) && norm(o.value) === norm(atv.value));
+      if (j < 0) return false;
+      used[j] = true;
+      return true;
+    });
   });
 }
 
