@@ -133,15 +133,20 @@ export function flip(bytes: Uint8Array, index: number, xor = 1): void {
   bytes[index] = (bytes[index] as number) ^ xor;
 }
 
-/** Asserts that `p` rejects with a ScepError of `code` (and nothing else). */
-export async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {
-  const { isScepError } = await import('@scep/wire');
-  let err: unknown;
+/** What `p` rejected with (undefined if it resolved). */
+async function caught(p: Promise<unknown>): Promise<unknown> {
   try {
     await p;
   } catch (e) {
-    err = e;
+    return e;
   }
+  return undefined;
+}
+
+/** Asserts that `p` rejects with a ScepError of `code` (and nothing else). */
+export async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {
+  const { isScepError } = await import('@scep/wire');
+  const err = await caught(p);
   if (err === undefined) throw new Error(`expected ${code}, but it resolved`);
   if (!isScepError(err)) throw new Error(`expected ScepError ${code}, got ${String(err)}`, { cause: err });
   if (err.code !== code) throw new Error(`expected ${code}, got ${err.code}: ${err.message}`, { cause: err });
@@ -150,12 +155,7 @@ export async function rejectsWith(p: Promise<unknown>, code: string): Promise<vo
 /** Past the content key unwrap, openPkiRequest throws only DecryptionError: checks it and its cause's code. */
 export async function rejectsAfterUnwrap(p: Promise<unknown>, causeCode: string): Promise<void> {
   const { isScepError } = await import('@scep/wire');
-  let err: unknown;
-  try {
-    await p;
-  } catch (e) {
-    err = e;
-  }
+  const err = await caught(p);
   if (!isScepError(err) || err.code !== 'ERR_DECRYPTION_FAILED') throw new Error(`expected ERR_DECRYPTION_FAILED, got ${String(err)}`, { cause: err });
   const cause = err.cause;
   if (!isScepError(cause) || cause.code !== causeCode) throw new Error(`expected a ${causeCode} cause, got ${String(cause)}`, { cause: err });
