@@ -122,10 +122,6 @@ async function renewalSigner(p: PreparedProfile, m: PkiMessage, env: Env): Promi
 
 async function enroll(p: PreparedProfile, m: PkiMessage, type: 'PKCSReq' | 'RenewalReq', csr: CertificationRequest, ctx: RequestContext, env: Env, cipher: CipherName): Promise<CertRepResult> {
   const now = env.now();
-  // A transactionID already PENDING for another requester is theirs (it travels in the clear):
-  // refuse before a challenge is consumed. The store checks again when it stores (races).
-  const held = await p.pendingStore.get(p.name, m.transactionId, now);
-  if (held && !equalBytes(held.signerKey, m.signer.publicKey.der)) throw new Rejection('transaction_conflict', 'badRequest');
   const previous = await renewalSigner(p, m, env);
   let kind: EnrollmentKind = 'enroll';
   if (type === 'RenewalReq') {
@@ -184,6 +180,8 @@ async function enroll(p: PreparedProfile, m: PkiMessage, type: 'PKCSReq' | 'Rene
       result: undefined,
       signerKey: copyBytes(m.signer.publicKey.der),
     }, now);
+    // A transactionID PENDING for another signer key is theirs (it travels in the clear). The store
+    // decides, atomically; no lookup before (with a shared store it is an IPC round trip per request).
     if (stored === false) throw new Rejection('transaction_conflict', 'badRequest');
     env.emit({ type: 'pending', profile: p.name, transactionId: m.transactionId, subject: formatName(csr.subject) });
     return { status: 'PENDING' };
