@@ -123,28 +123,46 @@ export function customChallenge(
   };
 }
 
-/** Mixed mode: the first validator that does not skip decides (e.g. Intune, then a static fallback). */
+/**
+ * Mixed mode: the first validator that does not skip decides (e.g. Intune, then a static fallback).
+ * Which one decided travels in the ChallengeInfo itself (`details.firstMatch`, a path of indexes
+ * through nested firstMatchChallenges), not in memory: a PENDING entry may come back from a store
+ * as a copy (another process, JSON), and its onIssued must still reach the validator that
+ * accepted it (Intune: no certificate without the success notification).
+ */
 export function firstMatchChallenge(...validators: ChallengeValidator[]): ChallengeValidator {
   if (validators.length === 0) throw new TypeError('firstMatchChallenge needs validators');
-  const chosen = new WeakMap<object, ChallengeValidator>();
+  const VIA = 'firstMatch';
+  const route = (info: ChallengeInfo | undefined): { v: ChallengeValidator; info: ChallengeInfo } | undefined => {
+    const path = info?.details?.[VIA];
+    if (!info || !Array.isArray(path) || path.length === 0) return undefined;
+    const [i, ...rest] = path as unknown[];
+    const v = typeof i === 'number' ? validators[i] : undefined;
+    if (!v) return undefined;
+    const { [VIA]: _drop, ...details } = info.details ?? {};
+    return { v, info: { ...info, details: rest.length > 0 ? { ...details, [VIA]: rest } : details } };
+  };
   return {
     name: validators.map((v) => v.name).join('|'),
     renewalNeedsChallenge: validators.some((v) => v.renewalNeedsChallenge === true),
     async validate(input) {
-      for (const v of validators) {
+      for (const [i, v] of validators.entries()) {
         const verdict = await v.validate(input);
         if (verdict.ok === 'skip') continue;
-        if (verdict.ok) chosen.set(verdict.info, v);
-        return verdict;
+        if (verdict.ok !== true) return verdict;
+        const inner = verdict.info.details?.[VIA];
+        const path = Array.isArray(inner) ? [i, ...(inner as unknown[])] : [i];
+        return { ok: true, info: { ...verdict.info, details: { ...verdict.info.details, [VIA]: path } } };
       }
       return { ok: false, reason: input.challengePassword === undefined ? 'challenge_missing' : 'challenge_invalid' };
     },
     async onIssued(info, ctx) {
-      await chosen.get(info.challenge)?.onIssued?.(info, ctx);
+      const r = route(info.challenge);
+      if (r) await r.v.onIssued?.({ ...info, challenge: r.info }, ctx);
     },
     async onFailed(info, ctx) {
-      const v = info.challenge ? chosen.get(info.challenge) : undefined;
-      if (v) await v.onFailed?.(info, ctx);
+      const r = route(info.challenge);
+      if (r) await r.v.onFailed?.({ ...info, challenge: r.info }, ctx);
     },
   };
 }

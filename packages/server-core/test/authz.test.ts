@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createPrivateKey, sign as nodeSign } from 'node:crypto';
 import { buildCsr, buildPkiRequest, encodeIssuerAndSubject, encodePem, encodeSubjectAltName, formatName, type Certificate } from '@scep/wire';
 import { IntuneDispatcher, RateLimiter, SignedChallengeValidator, TrustAnchorHolder } from '@scep/intune';
-import { createLocalCa, createScepHandler, dynamicChallenge, InMemoryChallengeStore, InMemoryPendingStore, intuneChallenge, soleCommonName, staticChallenge, type ChallengeValidator, type ProfileConfig, type ScepEvent } from '@scep/server-core';
+import { createLocalCa, createScepHandler, dynamicChallenge, firstMatchChallenge, InMemoryChallengeStore, InMemoryPendingStore, intuneChallenge, soleCommonName, staticChallenge, type ChallengeValidator, type PendingStore, type ProfileConfig, type ScepEvent } from '@scep/server-core';
 import { crypto, party, send, T0, type Party } from './setup.js';
 
 let ca: Party;
@@ -193,5 +193,35 @@ describe('a challenge bound to a commonName', () => {
     expect(soleCommonName(subj('a'))).toBe('a');
     expect(soleCommonName(subj())).toBeUndefined();
     expect(soleCommonName(subj('a', 'b'))).toBeUndefined();
+  });
+});
+
+describe('firstMatchChallenge and a PENDING entry that comes back as a copy', () => {
+  it('still calls onIssued of the validator that accepted the request (nested too), when the poll delivers', async () => {
+    const issued: { policy: string; details: unknown }[] = [];
+    const spy: ChallengeValidator = {
+      name: 'spy',
+      validate: async (input) => (input.challengePassword === 'spy-pw' ? { ok: true, info: { policy: 'spy', details: { grant: 42 } } } : { ok: 'skip' }),
+      onIssued: async (info) => void issued.push({ policy: info.challenge.policy, details: info.challenge.details }),
+    };
+    // A store that hands back copies, as one in another process or behind JSON would.
+    const inner = new InMemoryPendingStore();
+    const copying: PendingStore = {
+      put: (e, now) => inner.put(structuredClone(e), now),
+      get: async (p, tx, now) => structuredClone(await inner.get(p, tx, now)),
+      resolve: (p, tx, r, now) => inner.resolve(p, tx, r, now),
+      delete: (p, tx) => inner.delete(p, tx),
+      list: (p, now) => inner.list(p, now),
+    };
+    const local = createLocalCa({ ca, crypto, now: () => T0, pendingWhen: (r) => r.attempt !== 'approval' });
+    const challenge = firstMatchChallenge(staticChallenge('other', { onMismatch: 'skip' }), firstMatchChallenge(staticChallenge('x', { onMismatch: 'skip' }), spy));
+    const h = createScepHandler({ profiles: { default: { ca: { certificates: [caCert.der], key: ca.key }, challenge, issue: local.issue, pendingStore: copying } }, crypto, now: () => T0 });
+    const dev = await party({ subject: 'CN=pending-dev', selfSignedNoExt: true });
+    const tx = 'copy-tx-1';
+    expect((await send(h, await csrReq({ device: dev, subject: 'CN=pending-dev', challenge: 'spy-pw', transactionId: tx }), { trusted: [caCert] })).status).toBe('PENDING');
+    expect((await h.approvePending('default', tx))?.status).toBe('issued');
+    const poll = await send(h, { ...(await buildPkiRequest({ messageType: 'CertPoll', content: encodeIssuerAndSubject(caCert.subject, 'CN=pending-dev'), signer: dev, recipients: [caCert], transactionId: tx, crypto })), signer: dev }, { trusted: [caCert] });
+    expect(poll.status).toBe('SUCCESS');
+    expect(issued).toEqual([{ policy: 'spy', details: { grant: 42 } }]);
   });
 });
