@@ -14,8 +14,14 @@ import type { SignedChallengeClaims } from './signed-challenge/claims.js';
 export interface IntuneCsr {
   /** DER of the PKCS#10 CertificationRequest. */
   readonly der: Uint8Array;
-  /** The subject's commonName, if any (the last one, if several). */
+  /** The subject's commonName, if it has exactly one. */
   readonly commonName: string | undefined;
+  /**
+   * How many commonName attributes the subject has, if the parser reports it. More than one is
+   * refused (claim mismatch on commonName): a binding can only check one, and the rest would
+   * reach the certificate unchecked. Absent means at most one.
+   */
+  readonly commonNameCount?: number;
   /** dNSName SANs. */
   readonly dnsNames: readonly string[];
   /** rfc822Name SANs. */

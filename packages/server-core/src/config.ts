@@ -5,6 +5,7 @@ import {
   certificateFromConfig,
   equalBytes,
   isLegacyAllowed,
+  namesMatch,
   type CaCertResponse,
   type Certificate,
   type EnvelopeRecipient,
@@ -175,7 +176,10 @@ export function prepareConfig(config: ScepServerConfig): { profiles: Map<string,
   // that profile's challenge: unless the profile decided, ask renewals there for a challenge too.
   for (const [n, prof] of profiles) {
     if (prof.renewalChallenge || !prof.renewalEnabled || prof.config.renewal?.requireChallenge !== undefined) continue;
-    const shared = [...profiles].filter(([o, q]) => o !== n && q.renewalIssuers.some((a) => prof.renewalIssuers.some((b) => equalBytes(a.der, b.der)))).map(([o]) => o);
+    // The same CA for renewal is a name and a key (isIssuedBy checks no more), not the same bytes:
+    // a re-issued CA certificate counts too.
+    const sameCa = (a: Certificate, b: Certificate): boolean => equalBytes(a.publicKey.der, b.publicKey.der) && namesMatch(a.subject, b.subject);
+    const shared = [...profiles].filter(([o, q]) => o !== n && q.renewalIssuers.some((a) => prof.renewalIssuers.some((b) => sameCa(a, b)))).map(([o]) => o);
     if (shared.length === 0) continue;
     profiles.set(n, { ...prof, renewalChallenge: true });
     warnings.push(`profile ${n}: shares its CA with ${shared.join(', ')}, so renewals need a challenge too (set renewal.requireChallenge to decide)`);

@@ -26,7 +26,6 @@ export interface PendingStore {
    * changes nothing when another requester's unexpired entry holds this transactionID: the
    * transactionID is sent in the clear, and replacing would hand the approval of one device's
    * request to whoever reused its transactionID. (A `void` answer is taken as stored.)
-   * InMemoryPendingStore also answers false for an entry larger than its whole byte budget.
    */
   put(entry: PendingEntry, now?: Date): Promise<boolean | void>;
   get(profile: string, transactionId: string, now: Date): Promise<PendingEntry | undefined>;
@@ -38,7 +37,8 @@ export interface PendingStore {
 
 /** In-memory PendingStore: bounded, entries expire (default 7 days). */
 export class InMemoryPendingStore implements PendingStore {
-  private readonly entries = new Map<string, PendingEntry>();
+  // Each entry's size as counted when stored, so the total cannot drift.
+  private readonly entries = new Map<string, { entry: PendingEntry; size: number }>();
   readonly maxEntries: number;
   /** Bytes of CSRs and renewed certificates kept at most (default 64 MiB): their size is the requester's choice. */
   readonly maxBytes: number;
@@ -46,24 +46,8 @@ export class InMemoryPendingStore implements PendingStore {
   constructor(options: { readonly maxEntries?: number; readonly maxBytes?: number } = {}) {
     this.maxEntries = options.maxEntries ?? 10_000;
     this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
-  }
-  /** Bytes held now (CSRs and renewed certificates). */
-  get bytes(): number {
-    return this.#bytes;
-  }
-  static #size(e: PendingEntry): number {
-    return e.csr.byteLength + (e.previous?.byteLength ?? 0);
-  }
-  #drop(k: string): void {
-    const e = this.entries.get(k);
-    if (!e) return;
-    this.entries.delete(k);
-    this.#bytes -= InMemoryPendingStore.#size(e);
-  }
-  #set(k: string, e: PendingEntry): void {
-    this.#drop(k);
-    this.entries.set(k, e);
-    this.#bytes += InMemoryPendingStore.#size(e);
+    if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1) throw new TypeError('maxEntries must be a positive integer');
+    if (!Number.isFinite(this.maxBytes) || this.maxBytes < 1) throw new TypeError('maxBytes must be a positive number');
   }
   private static key(profile: string, tx: string): string {
     return `${profile}\u0000${tx}`;
@@ -71,20 +55,37 @@ export class InMemoryPendingStore implements PendingStore {
   get size(): number {
     return this.entries.size;
   }
+  /** Bytes held now (CSRs and renewed certificates). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+  #drop(k: string): void {
+    const e = this.entries.get(k);
+    if (!e) return;
+    this.entries.delete(k);
+    this.#bytes -= e.size;
+  }
+  #set(k: string, entry: PendingEntry): void {
+    this.#drop(k);
+    const size = entry.csr.byteLength + (entry.previous?.byteLength ?? 0);
+    this.entries.set(k, { entry, size });
+    this.#bytes += size;
+  }
   async put(entry: PendingEntry, now: Date = entry.createdAt): Promise<boolean> {
     const k = InMemoryPendingStore.key(entry.profile, entry.transactionId);
-    const held = this.entries.get(k);
+    const held = this.entries.get(k)?.entry;
     if (held && held.expiresAt.getTime() > now.getTime() && !equalBytes(held.signerKey, entry.signerKey)) return false;
+    const size = entry.csr.byteLength + (entry.previous?.byteLength ?? 0);
+    // Checked before anything is dropped: a request too large to keep leaves the store as it was.
+    if (size > this.maxBytes) throw new RangeError(`a pending entry of ${size} bytes exceeds maxBytes (${this.maxBytes})`);
     this.#drop(k);
-    const size = InMemoryPendingStore.#size(entry);
-    if (size > this.maxBytes) return false;
-    while (this.entries.size >= this.maxEntries || this.#bytes + size > this.maxBytes) this.#drop(this.entries.keys().next().value as string);
+    while (this.entries.size > 0 && (this.entries.size >= this.maxEntries || this.#bytes + size > this.maxBytes)) this.#drop(this.entries.keys().next().value as string);
     this.#set(k, entry);
     return true;
   }
   async get(profile: string, tx: string, now: Date): Promise<PendingEntry | undefined> {
     const k = InMemoryPendingStore.key(profile, tx);
-    const e = this.entries.get(k);
+    const e = this.entries.get(k)?.entry;
     if (e && e.expiresAt.getTime() <= now.getTime()) {
       this.#drop(k);
       return undefined;
@@ -101,6 +102,6 @@ export class InMemoryPendingStore implements PendingStore {
     this.#drop(InMemoryPendingStore.key(profile, tx));
   }
   async list(profile: string | undefined, now: Date): Promise<PendingEntry[]> {
-    return [...this.entries.values()].filter((e) => (profile === undefined || e.profile === profile) && e.expiresAt.getTime() > now.getTime());
+    return [...this.entries.values()].map((x) => x.entry).filter((e) => (profile === undefined || e.profile === profile) && e.expiresAt.getTime() > now.getTime());
   }
 }

@@ -69,6 +69,8 @@ export async function processPkiMessage(p: PreparedProfile, m: PkiMessage, ctx: 
     // A SUCCESS reply is key-transported to the requester's signer key: refuse up front, before
     // consuming a challenge or issuing anything, when that cannot be done (RSA only).
     if (!canEncryptTo(m.signer)) throw new Rejection('cannot_encrypt_reply', 'badAlg');
+    // Decided by the messageType alone, so before anything is decrypted (see below).
+    if ((m.messageType === 'GetCert' && !p.config.getCert) || (m.messageType === 'GetCRL' && !p.config.getCrl)) throw new Rejection('not_supported', 'badRequest');
     let opened: Awaited<ReturnType<typeof openPkiRequest>>;
     try {
       opened = await openPkiRequest(m, { recipients: p.recipients, crypto: env.crypto, legacy: p.legacy });
@@ -81,7 +83,11 @@ export async function processPkiMessage(p: PreparedProfile, m: PkiMessage, ctx: 
       const what = cause ?? err;
       const reason: RejectReason =
         what.code === 'ERR_RECIPIENT_NOT_FOUND' ? 'wrong_recipient' : what.code === 'ERR_DECRYPTION_FAILED' ? 'decrypt_failed' : what.code === 'ERR_CSR_SIGNATURE_INVALID' ? 'csr_signature' : what.failInfo === 'badAlg' ? 'unsupported_algorithm' : 'malformed';
-      throw new Rejection(reason, err.failInfo);
+      // CertPoll, GetCert and GetCRL answer badCertId when their (decodable) content names nothing
+      // known: content that does not decode must get the same answer, or the reply would tell
+      // decodable from not, a weaker oracle of the same kind.
+      const lookup = m.messageType === 'CertPoll' || m.messageType === 'GetCert' || m.messageType === 'GetCRL';
+      throw new Rejection(reason, err.code === 'ERR_DECRYPTION_FAILED' && lookup ? 'badCertId' : err.failInfo);
     }
     requestCipher = opened.envelope.cipher;
     const result = await handleRequest(p, m, opened.request, ctx, env, requestCipher);
@@ -182,7 +188,11 @@ async function enroll(p: PreparedProfile, m: PkiMessage, type: 'PKCSReq' | 'Rene
     }, now);
     // A transactionID PENDING for another signer key is theirs (it travels in the clear). The store
     // decides, atomically; no lookup before (with a shared store it is an IPC round trip per request).
-    if (stored === false) throw new Rejection('transaction_conflict', 'badRequest');
+    // The issue hook has seen this request by now: the challenge policy hears of the refusal.
+    if (stored === false) {
+      await notifyFailed(p, m, csr, 'transaction_conflict', 'badRequest', challenge, ctx, env);
+      throw new Rejection('transaction_conflict', 'badRequest');
+    }
     env.emit({ type: 'pending', profile: p.name, transactionId: m.transactionId, subject: formatName(csr.subject) });
     return { status: 'PENDING' };
   }

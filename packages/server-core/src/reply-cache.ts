@@ -11,7 +11,8 @@ export interface ReplyCache {
 
 /** In memory, bounded (oldest first out), entries expire. */
 export class InMemoryReplyCache implements ReplyCache {
-  private readonly entries = new Map<string, { reply: Uint8Array; expiresAt: number }>();
+  // `size` as counted when stored, so the total cannot drift.
+  private readonly entries = new Map<string, { reply: Uint8Array; expiresAt: number; size: number }>();
   readonly maxEntries: number;
   /** Bytes of replies kept at most (default 64 MiB): a reply's size is the requester's choice (its SANs). */
   readonly maxBytes: number;
@@ -19,6 +20,8 @@ export class InMemoryReplyCache implements ReplyCache {
   constructor(options: { readonly maxEntries?: number; readonly maxBytes?: number } = {}) {
     this.maxEntries = options.maxEntries ?? 10_000;
     this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1) throw new TypeError('maxEntries must be a positive integer');
+    if (!Number.isFinite(this.maxBytes) || this.maxBytes < 1) throw new TypeError('maxBytes must be a positive number');
   }
   /** Bytes of replies held now. */
   get bytes(): number {
@@ -28,7 +31,7 @@ export class InMemoryReplyCache implements ReplyCache {
     const e = this.entries.get(key);
     if (!e) return;
     this.entries.delete(key);
-    this.#bytes -= e.reply.byteLength;
+    this.#bytes -= e.size;
   }
   get size(): number {
     return this.entries.size;
@@ -54,9 +57,10 @@ export class InMemoryReplyCache implements ReplyCache {
   }
   async put(key: string, reply: Uint8Array, expiresAt: Date): Promise<void> {
     this.#drop(key);
-    if (reply.byteLength > this.maxBytes) return; // never kept: a retransmission is answered anew
-    while (this.entries.size >= this.maxEntries || this.#bytes + reply.byteLength > this.maxBytes) this.#drop(this.entries.keys().next().value as string);
-    this.entries.set(key, { reply, expiresAt: expiresAt.getTime() });
-    this.#bytes += reply.byteLength;
+    const size = reply.byteLength;
+    if (size > this.maxBytes) return; // never kept: a retransmission is answered anew
+    while (this.entries.size > 0 && (this.entries.size >= this.maxEntries || this.#bytes + size > this.maxBytes)) this.#drop(this.entries.keys().next().value as string);
+    this.entries.set(key, { reply, expiresAt: expiresAt.getTime(), size });
+    this.#bytes += size;
   }
 }

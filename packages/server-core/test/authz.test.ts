@@ -112,6 +112,12 @@ describe('renewal', () => {
     const holderA: Party = { certificate: a.certificates[0] as Certificate, key: dev.key, keyObject: dev.keyObject };
     expect((await send(h2, await csrReq({ device: dev, signer: holderA, subject: 'CN=laptop' }), { trusted: [caCert], path: '/scep/b' })).status).toBe('FAILURE');
     expect((await send(h2, await csrReq({ device: dev, signer: holderA, subject: 'CN=laptop', challenge: 'pw-b' }), { trusted: [caCert], path: '/scep/b' })).status).toBe('SUCCESS');
+    // A re-issued CA certificate (same name and key, another serial) is the same CA for renewal.
+    const reissued = await party({ subject: 'CN=Review CA', ca: true, keyObject: ca.keyObject });
+    expect(reissued.certificate.der).not.toEqual(caCert.der);
+    const h4 = createScepHandler({ profiles: { a: prof(staticChallenge('pw-a')), b: { ...prof(staticChallenge('pw-b')), ca: { certificates: [reissued.certificate.der], key: ca.key } } }, crypto, now: () => T0 });
+    expect(h4.warnings.some((w) => w.includes('profile b: shares its CA with a'))).toBe(true);
+    expect((await send(h4, await csrReq({ device: dev, signer: holderA, subject: 'CN=laptop' }), { trusted: [caCert], path: '/scep/b' })).status).toBe('FAILURE');
     // A profile that decided keeps its choice.
     const h3 = createScepHandler({ profiles: { a: prof(staticChallenge('pw-a')), b: prof(staticChallenge('pw-b'), { renewal: { requireChallenge: false } }) }, crypto, now: () => T0 });
     expect((await send(h3, await csrReq({ device: dev, signer: holderA, subject: 'CN=laptop' }), { trusted: [caCert], path: '/scep/b' })).status).toBe('SUCCESS');
@@ -122,7 +128,9 @@ describe('a PENDING transaction', () => {
   it("belongs to its requester: another's PKCSReq with the same transactionID is refused, and cannot take over the approval", async () => {
     const events: ScepEvent[] = [];
     const local = createLocalCa({ ca, crypto, now: () => T0, pendingWhen: (r) => r.attempt !== 'approval' });
-    const h = createScepHandler({ profiles: { default: { ca: { certificates: [caCert.der], key: ca.key }, challenge: staticChallenge('pw'), issue: local.issue } }, crypto, now: () => T0, onEvent: (e) => events.push(e) });
+    const failed: string[] = [];
+    const challenge: ChallengeValidator = { ...staticChallenge('pw'), onFailed: async (info) => void failed.push(info.reason) };
+    const h = createScepHandler({ profiles: { default: { ca: { certificates: [caCert.der], key: ca.key }, challenge, issue: local.issue } }, crypto, now: () => T0, onEvent: (e) => events.push(e) });
     const victim = await party({ subject: 'CN=victim', selfSignedNoExt: true });
     const attacker = await party({ subject: 'CN=attacker', selfSignedNoExt: true });
     const tx = 'victim-tx-0001';
@@ -130,6 +138,7 @@ describe('a PENDING transaction', () => {
     const a = await send(h, await csrReq({ device: attacker, subject: 'CN=payroll-server, O=Corp', challenge: 'pw', transactionId: tx }), { trusted: [caCert] });
     expect(a).toMatchObject({ status: 'FAILURE', failInfo: 'badRequest' });
     expect(events.at(-1)).toMatchObject({ type: 'rejected', reason: 'transaction_conflict' });
+    expect(failed).toEqual(['transaction_conflict']); // the challenge policy hears of it (Intune: a failure notification)
     // The victim may send its request again (same key): still its transaction.
     expect((await send(h, await csrReq({ device: victim, subject: 'CN=victim', challenge: 'pw', transactionId: tx }), { trusted: [caCert] })).status).toBe('PENDING');
     expect((await h.approvePending('default', tx))?.status).toBe('issued');
@@ -159,9 +168,13 @@ describe('a PENDING transaction', () => {
     expect(await store.put(entry('b', 600))).toBe(true); // evicts a
     expect(await store.get('p', 'a', T0)).toBeUndefined();
     expect(store.bytes).toBe(600);
-    expect(await store.put(entry('c', 1001))).toBe(false);
+    // Too large to keep at all: an error, and the store as it was (even for b's own requester).
+    await expect(store.put(entry('b', 1001))).rejects.toThrow(RangeError);
+    expect((await store.get('p', 'b', T0))?.csr.length).toBe(600);
     await store.delete('p', 'b');
     expect(store.bytes).toBe(0);
+    expect(() => new InMemoryPendingStore({ maxBytes: Number.NaN })).toThrow(TypeError);
+    expect(() => new InMemoryPendingStore({ maxEntries: 0 })).toThrow(TypeError);
   });
 });
 
@@ -175,6 +188,9 @@ describe('a challenge bound to a commonName', () => {
     }
     const ok = await send(h, await csrReq({ device: dev, subject: 'O=Corp, CN=intune-device', challenge: token(), upn: ['ada@corp.example'] }), { trusted: [caCert] });
     expect(ok.status).toBe('SUCCESS');
+    // A token without device_name grants a subject without CN; several CNs are not "no CN".
+    const noName = await send(h, await csrReq({ device: dev, subject: 'CN=Domain Admin, CN=Other', challenge: token({ device_name: undefined }), upn: ['ada@corp.example'] }), { trusted: [caCert] });
+    expect(noName.status).toBe('FAILURE');
   });
 
   it('one-time: a challenge bound to CN=device1 does not issue "CN=device1, CN=admin", and is not used up by it', async () => {
@@ -223,5 +239,18 @@ describe('firstMatchChallenge and a PENDING entry that comes back as a copy', ()
     const poll = await send(h, { ...(await buildPkiRequest({ messageType: 'CertPoll', content: encodeIssuerAndSubject(caCert.subject, 'CN=pending-dev'), signer: dev, recipients: [caCert], transactionId: tx, crypto })), signer: dev }, { trusted: [caCert] });
     expect(poll.status).toBe('SUCCESS');
     expect(issued).toEqual([{ policy: 'spy', details: { grant: 42 } }]);
+  });
+});
+
+describe('a CSR asking for many names', () => {
+  it('is refused by the default CSR policy above 100 subjectAltNames (FAILURE badRequest, csr_policy)', async () => {
+    const events: ScepEvent[] = [];
+    const h = createScepHandler({ profiles: { default: { ca: { certificates: [caCert.der], key: ca.key }, challenge: staticChallenge('pw'), issue: createLocalCa({ ca, crypto, now: () => T0 }).issue } }, crypto, now: () => T0, onEvent: (e) => events.push(e) });
+    const dev = await party({ subject: 'CN=many', selfSignedNoExt: true });
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `u${i}@x.example`);
+    const many = await send(h, await csrReq({ device: dev, subject: 'CN=many', challenge: 'pw', upn: names(101) }), { trusted: [caCert] });
+    expect(many).toMatchObject({ status: 'FAILURE', failInfo: 'badRequest' });
+    expect(events.at(-1)).toMatchObject({ reason: 'csr_policy' });
+    expect((await send(h, await csrReq({ device: dev, subject: 'CN=many', challenge: 'pw', upn: names(100) }), { trusted: [caCert] })).status).toBe('SUCCESS');
   });
 });

@@ -288,7 +288,7 @@ describe('FAILURE CertReps carry failInfo and a generic failInfoText', () => {
     expect(await send(h, req, { trusted: [caCert] })).toMatchObject({ status: 'FAILURE', failInfo: 'badRequest' });
     expect(events.at(-1)).toMatchObject({ reason: 'csr_policy' });
   });
-  it('CSR policy: more than maxSubjectAltNames (default 100) → badRequest', async () => {
+  it('evaluateCsrPolicy: more than maxSubjectAltNames (default 100) is refused; the option raises it', async () => {
     const { evaluateCsrPolicy } = await import('@scep/server-core');
     const csr = (n: number) => ({ publicKey: { type: 'RSA', bits: 2048 }, subjectAltNames: Array.from({ length: n }, (_, i) => ({ type: 'dns', value: `h${i}.example` })) }) as unknown as Parameters<typeof evaluateCsrPolicy>[0];
     const ctx = { profile: 'p', kind: 'enroll', challenge: undefined, context: {} } as unknown as Parameters<typeof evaluateCsrPolicy>[2];

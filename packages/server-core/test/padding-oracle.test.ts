@@ -9,7 +9,7 @@
  * is one reply.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildPkiRequest, type Certificate, type CryptoProvider } from '@scep/wire';
+import { buildPkiRequest, encodeIssuerAndSerial, encodeIssuerAndSubject, type Certificate, type CryptoProvider } from '@scep/wire';
 import { createLocalCa, createScepHandler, staticChallenge, type ScepEvent } from '@scep/server-core';
 import { clientRequest, crypto, party, send, T0, type Party } from './setup.js';
 
@@ -88,3 +88,41 @@ describe('the reply to a tampered pkcsPKIEnvelope', () => {
     expect(reasons.has('malformed')).toBe(true);
   });
 });
+
+describe('lookups (CertPoll, GetCert, GetCRL) inside the envelope', () => {
+  it('content that does not decode gets the same badCertId as content naming nothing known', async () => {
+    const h = createScepHandler({
+      profiles: { default: { ca: { certificates: [caCert.der], key: ca.key }, challenge: staticChallenge(SECRET), issue: createLocalCa({ ca, crypto, now: () => T0 }).issue, getCert: async () => undefined } },
+      crypto,
+      now: () => T0,
+    });
+    const dev = await party({ subject: 'CN=poller', selfSignedNoExt: true });
+    const ask = async (messageType: 'CertPoll' | 'GetCert', content: Uint8Array): Promise<string> => {
+      const msg = await buildPkiRequest({ messageType, content, signer: dev, recipients: [caCert], transactionId: `lookup-${messageType}-${content.length}`, crypto });
+      const rep = await send(h, { ...msg, signer: dev }, { trusted: [caCert] });
+      return `${rep.status}/${rep.failInfo ?? ''}`;
+    };
+    const garbage = Uint8Array.of(0x30, 0x03, 0x02, 0x01);
+    expect(await ask('CertPoll', garbage)).toBe('FAILURE/badCertId');
+    expect(await ask('CertPoll', encodeIssuerAndSubject(caCert.subject, 'CN=nobody'))).toBe('FAILURE/badCertId');
+    expect(await ask('GetCert', garbage)).toBe('FAILURE/badCertId');
+    expect(await ask('GetCert', encodeIssuerAndSerial(caCert.subject, Uint8Array.of(0x42)))).toBe('FAILURE/badCertId');
+  });
+
+  it('GetCert and GetCRL without a hook are refused before anything is decrypted', async () => {
+    const events: ScepEvent[] = [];
+    const h = createScepHandler({
+      profiles: { default: { ca: { certificates: [caCert.der], key: ca.key }, challenge: staticChallenge(SECRET), issue: createLocalCa({ ca, crypto, now: () => T0 }).issue } },
+      crypto,
+      now: () => T0,
+      onEvent: (e) => events.push(e),
+    });
+    const dev = await party({ subject: 'CN=getter', selfSignedNoExt: true });
+    const other = await party({ subject: 'CN=Not our CA', ca: true });
+    // Encrypted to another certificate: refused as not supported, not as a wrong recipient.
+    const msg = await buildPkiRequest({ messageType: 'GetCRL', content: Uint8Array.of(1), signer: dev, recipients: [other.certificate], transactionId: 'getcrl-1', crypto });
+    expect(await send(h, { ...msg, signer: dev }, { trusted: [caCert] })).toMatchObject({ status: 'FAILURE', failInfo: 'badRequest' });
+    expect(events.at(-1)).toMatchObject({ reason: 'not_supported' });
+  });
+});
+

@@ -43,6 +43,8 @@ describe('InMemoryReplyCache', () => {
     await c.get('c', at(60_000)); // expired on read: its bytes are released
     expect(c.bytes).toBe(100);
     expect(new InMemoryReplyCache().maxBytes).toBe(64 * 1024 * 1024);
+    expect(() => new InMemoryReplyCache({ maxBytes: Number.NaN })).toThrow(TypeError);
+    expect(() => new InMemoryReplyCache({ maxEntries: 0 })).toThrow(TypeError);
   });
 
   it('liveKeys lists the live entries oldest first, with their expiry', async () => {

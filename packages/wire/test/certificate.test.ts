@@ -301,10 +301,12 @@ describe('parseCertificate on bad input raises CertificateError', () => {
 
 describe('RSA public keys a client could use to make verification expensive', () => {
   // SubjectPublicKeyInfo for rsaEncryption from a modulus and exponent (big-endian magnitudes).
-  const rsaSpki = (n: Uint8Array, e: Uint8Array): Uint8Array => {
+  const rsaKey = (n: Uint8Array, e: Uint8Array): Uint8Array => {
     const pos = (b: Uint8Array): Uint8Array => (((b[0] as number) & 0x80) !== 0 ? Uint8Array.of(0, ...b) : b);
-    return encode(sequence(algorithmIdentifier(oids.rsaEncryption, NULL), bitString(encode(sequence(integerRaw(pos(n)), integerRaw(pos(e)))))));
+    return encode(sequence(integerRaw(pos(n)), integerRaw(pos(e))));
   };
+  const rsaSpki = (n: Uint8Array, e: Uint8Array): Uint8Array => encode(sequence(algorithmIdentifier(oids.rsaEncryption, NULL), bitString(rsaKey(n, e))));
+  const pssSpki = (n: Uint8Array, e: Uint8Array): Uint8Array => encode(sequence(algorithmIdentifier(oids.id_RSASSA_PSS), bitString(rsaKey(n, e))));
   const modulus = (bits: number): Uint8Array => {
     const n = new Uint8Array(bits / 8).fill(0xa5);
     n[0] = 0xc1;
@@ -335,5 +337,12 @@ describe('RSA public keys a client could use to make verification expensive', ()
   it('the node provider does not hand such a key to OpenSSL either: verifying with it is malformed input', async () => {
     const { nodeCrypto } = await import('@scep/wire/node');
     throwsWith(() => nodeCrypto().verify({ scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' }, rsaSpki(modulus(3072), exponent(3064)), new Uint8Array(1), new Uint8Array(384)), 'ERR_MALFORMED');
+  });
+
+  it('the same bounds hold for a key labelled id-RSASSA-PSS (OpenSSL verifies with it too)', async () => {
+    throwsWith(() => parsePublicKeyInfo(pssSpki(modulus(3072), exponent(3064))), 'ERR_MALFORMED');
+    expect(parsePublicKeyInfo(pssSpki(modulus(2048), Uint8Array.of(1, 0, 1))).algorithmOid).toBe(oids.id_RSASSA_PSS);
+    const { nodeCrypto } = await import('@scep/wire/node');
+    throwsWith(() => nodeCrypto().verify({ scheme: 'RSASSA-PSS', digest: 'SHA-256', mgfDigest: 'SHA-256', saltLength: 32 }, pssSpki(modulus(3072), exponent(3064)), new Uint8Array(1), new Uint8Array(384)), 'ERR_MALFORMED');
   });
 });

@@ -62,6 +62,7 @@ export interface BindingOptions {
 
 /** Throws `ClaimMismatchError` unless the CSR's names are exactly those the claims grant. */
 export function bindCsrToClaims(claims: SignedChallengeClaims, csr: IntuneCsr, options: BindingOptions = {}): void {
+  if ((csr.commonNameCount ?? 0) > 1) throw new ClaimMismatchError('commonName', 'CSR subject has several CNs');
   if (csr.commonName !== claims.device_name) {
     throw new ClaimMismatchError('commonName', 'CSR subject CN does not equal the token device_name');
   }

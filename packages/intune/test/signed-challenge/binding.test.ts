@@ -96,6 +96,13 @@ describe('bindCsrToClaims', () => {
     expect(binds(none, csr({ commonName: 'x' }))).toBe('commonName');
   });
 
+  it('a subject with several CNs never binds, with or without device_name', () => {
+    // The parser gives no single commonName then; without the count, "no CN" would match an absent device_name.
+    expect(binds(claims({}), csr({ commonName: undefined, commonNameCount: 2 }))).toBe('commonName');
+    expect(binds(claims({ device_name: 'x' }), csr({ commonName: 'x', commonNameCount: 2 }))).toBe('commonName');
+    expect(binds(claims({ device_name: 'x' }), csr({ commonName: 'x', commonNameCount: 1 }))).toBe(true);
+  });
+
   const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?$/);
   const dns = fc.array(label, { minLength: 1, maxLength: 3 }).map((l) => `${l.join('.')}.test`);
   const email = fc.tuple(fc.stringMatching(/^[A-Za-z0-9._]{1,8}$/), dns).map(([l, d]) => `${l}@${d}`);

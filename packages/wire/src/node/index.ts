@@ -32,7 +32,7 @@ import type { CryptoProvider, PrivateKeyHandle } from '../crypto/types.js';
 import { parseDer } from '../der/reader.js';
 import { MalformedError, UnsupportedAlgorithmError } from '../errors.js';
 import { rsaEncryption } from '../oids.js';
-import { readPublicKeyInfo } from '../x509/public-key.js';
+import { checkRsaBounds, readPublicKeyInfo } from '../x509/public-key.js';
 import { place, type Placement } from './placement.js';
 import { rawDecrypt, type RsaThreadPool } from './rsa-threads.js';
 
@@ -96,7 +96,13 @@ export function nodeCrypto(options: NodeCryptoOptions = {}): CryptoProvider {
     } catch (err) {
       throw new MalformedError('unusable public key', { cause: err });
     }
-    entry = { key, modulusBytes: Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8) };
+    const details = key.asymmetricKeyDetails;
+    if (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') {
+      // Whatever the SPKI's algorithm said: OpenSSL imports RSA keys under more than one OID.
+      const e = details?.publicExponent ?? 0n;
+      checkRsaBounds(details?.modulusLength ?? 0, e.toString(2).length, (e & 1n) === 1n);
+    }
+    entry = { key, modulusBytes: Math.ceil((details?.modulusLength ?? 0) / 8) };
     cache.set(id, entry);
     if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
     return entry;

@@ -37,6 +37,25 @@ export const RSA_MAX_MODULUS_BITS = 8192;
 /** RSA public exponents above this many bits are refused when read (FIPS 186-5 needs 17 to 256; devices use 65537). */
 export const RSA_MAX_EXPONENT_BITS = 64;
 
+/** The modulus size of an RSAPublicKey, after the bounds on the work it can cause. */
+function readRsaPublicKey(der: Uint8Array): number {
+  const [n, e] = sequence(parseDer(der, 'RSAPublicKey'), 'RSAPublicKey', 2, 2);
+  const mod = readIntegerBytes(n, 'RSA modulus');
+  const exp = readIntegerBytes(e, 'RSA exponent');
+  if (((mod[0] as number) & 0x80) !== 0) throw new MalformedError('negative RSA modulus');
+  // A verification costs about one modular squaring per exponent bit. OpenSSL itself allows e
+  // up to the modulus size below 3072 bits; a 3072-bit modulus with a 3064-bit exponent made one
+  // verify cost 6 ms.
+  checkRsaBounds(bitLength(mod), bitLength(exp), ((exp[exp.length - 1] as number) & 1) === 1);
+  return bitLength(mod);
+}
+
+/** Throws MalformedError for an RSA key past RSA_MAX_MODULUS_BITS / RSA_MAX_EXPONENT_BITS, or with an even or tiny exponent. */
+export function checkRsaBounds(modulusBits: number, exponentBits: number, exponentOdd: boolean): void {
+  if (modulusBits > RSA_MAX_MODULUS_BITS) throw new MalformedError(`RSA modulus above ${RSA_MAX_MODULUS_BITS} bits`);
+  if (exponentBits > RSA_MAX_EXPONENT_BITS || exponentBits < 2 || !exponentOdd) throw new MalformedError('unusable RSA public exponent (odd, at least 3, at most 64 bits)');
+}
+
 export function readPublicKeyInfo(el: Element | undefined, what: string): PublicKeyInfo {
   if (el === undefined) throw new MalformedError(`${what}: missing`);
   const [algEl, keyEl] = sequence(el, what, 2, 2);
@@ -45,19 +64,12 @@ export function readPublicKeyInfo(el: Element | undefined, what: string): Public
   if (bs.unusedBits !== 0) throw new MalformedError(`${what}: subjectPublicKey has unused bits`);
   const base = { der: el.raw(), algorithmOid: alg.oid, keyBits: bs.bytes };
   switch (alg.oid) {
-    case O.rsaEncryption: {
-      const [n, e] = sequence(parseDer(bs.bytes, 'RSAPublicKey'), 'RSAPublicKey', 2, 2);
-      const mod = readIntegerBytes(n, 'RSA modulus');
-      const exp = readIntegerBytes(e, 'RSA exponent');
-      if (((mod[0] as number) & 0x80) !== 0) throw new MalformedError('negative RSA modulus');
-      // Bounds on the work a key sent by a client can cause: a verification costs about one
-      // modular squaring per exponent bit. OpenSSL itself allows e up to the modulus size below
-      // 3072 bits; a 3072-bit modulus with a 3064-bit exponent made one verify cost 6 ms.
-      if (bitLength(mod) > RSA_MAX_MODULUS_BITS) throw new MalformedError(`RSA modulus above ${RSA_MAX_MODULUS_BITS} bits`);
-      const eBits = bitLength(exp);
-      if (eBits > RSA_MAX_EXPONENT_BITS || eBits < 2 || ((exp[exp.length - 1] as number) & 1) === 0) throw new MalformedError('unusable RSA public exponent (odd, at least 3, at most 64 bits)');
-      return { ...base, type: 'RSA', bits: bitLength(mod), curve: undefined };
-    }
+    case O.rsaEncryption:
+      return { ...base, type: 'RSA', bits: readRsaPublicKey(bs.bytes), curve: undefined };
+    case O.id_RSASSA_PSS:
+      // Not a key type we use, but OpenSSL verifies with it: the same bounds apply.
+      readRsaPublicKey(bs.bytes);
+      return { ...base, type: 'unknown', bits: 0, curve: undefined };
     case O.id_ecPublicKey: {
       if (alg.parameters?.tag !== Tag.OID) return { ...base, type: 'EC', bits: 0, curve: undefined };
       const c = CURVES.get(readOid(alg.parameters, 'EC named curve'));
