@@ -10,7 +10,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildPkiRequest, encodeIssuerAndSerial, encodeIssuerAndSubject, type Certificate, type CryptoProvider } from '@scep/wire';
-import { createLocalCa, createScepHandler, staticChallenge, type ScepEvent } from '@scep/server-core';
+import { createLocalCa, createScepHandler, staticChallenge, type ProfileConfig, type ScepEvent } from '@scep/server-core';
 import { clientRequest, crypto, party, send, T0, type Party } from './setup.js';
 
 const SECRET = 'Tr0ub4dor&3-shared';
@@ -41,15 +41,21 @@ async function capture(victim: Party): Promise<{ encryptedKey: Uint8Array; iv: U
   return { encryptedKey, iv, ciphertext };
 }
 
+/** The handler under attack: a static challenge, the local CA, events kept. */
+function handler(o: Partial<ProfileConfig> = {}): { h: ReturnType<typeof createScepHandler>; events: ScepEvent[] } {
+  const events: ScepEvent[] = [];
+  const h = createScepHandler({
+    profiles: { default: { ca: { certificates: [caCert.der], key: ca.key }, challenge: staticChallenge(SECRET), issue: createLocalCa({ ca, crypto, now: () => T0 }).issue, ...o } },
+    crypto,
+    now: () => T0,
+    onEvent: (e) => events.push(e),
+  });
+  return { h, events };
+}
+
 describe('the reply to a tampered pkcsPKIEnvelope', () => {
   it('is the same FAILURE badMessageCheck whether the CBC padding is good or bad (no padding oracle)', async () => {
-    const events: ScepEvent[] = [];
-    const h = createScepHandler({
-      profiles: { default: { ca: { certificates: [caCert.der], key: ca.key }, challenge: staticChallenge(SECRET), issue: createLocalCa({ ca, crypto, now: () => T0 }).issue } },
-      crypto,
-      now: () => T0,
-      onEvent: (e) => events.push(e),
-    });
+    const { h, events } = handler();
     const victim = await party({ subject: 'CN=victim', selfSignedNoExt: true });
     const attacker = await party({ subject: 'CN=attacker', selfSignedNoExt: true });
     const rec = await capture(victim);
@@ -91,11 +97,7 @@ describe('the reply to a tampered pkcsPKIEnvelope', () => {
 
 describe('lookups (CertPoll, GetCert, GetCRL) inside the envelope', () => {
   it('content that does not decode gets the same badCertId as content naming nothing known', async () => {
-    const h = createScepHandler({
-      profiles: { default: { ca: { certificates: [caCert.der], key: ca.key }, challenge: staticChallenge(SECRET), issue: createLocalCa({ ca, crypto, now: () => T0 }).issue, getCert: async () => undefined } },
-      crypto,
-      now: () => T0,
-    });
+    const { h } = handler({ getCert: async () => undefined });
     const dev = await party({ subject: 'CN=poller', selfSignedNoExt: true });
     const ask = async (messageType: 'CertPoll' | 'GetCert', content: Uint8Array): Promise<string> => {
       const msg = await buildPkiRequest({ messageType, content, signer: dev, recipients: [caCert], transactionId: `lookup-${messageType}-${content.length}`, crypto });
@@ -110,13 +112,7 @@ describe('lookups (CertPoll, GetCert, GetCRL) inside the envelope', () => {
   });
 
   it('GetCert and GetCRL without a hook are refused before anything is decrypted', async () => {
-    const events: ScepEvent[] = [];
-    const h = createScepHandler({
-      profiles: { default: { ca: { certificates: [caCert.der], key: ca.key }, challenge: staticChallenge(SECRET), issue: createLocalCa({ ca, crypto, now: () => T0 }).issue } },
-      crypto,
-      now: () => T0,
-      onEvent: (e) => events.push(e),
-    });
+    const { h, events } = handler();
     const dev = await party({ subject: 'CN=getter', selfSignedNoExt: true });
     const other = await party({ subject: 'CN=Not our CA', ca: true });
     // Encrypted to another certificate: refused as not supported, not as a wrong recipient.
