@@ -3,7 +3,7 @@
  * `validate` before issuing, `onIssued` after issuing and before replying (an error there turns
  * the reply into a FAILURE: Intune's rule), `onFailed` when an enrollment is refused.
  */
-import { oids, timingSafeEqual, type CertificationRequest, type CryptoProvider, type FailInfo } from '@scep/wire';
+import { nameAttributes, oids, timingSafeEqual, type CertificationRequest, type CryptoProvider, type FailInfo } from '@scep/wire';
 import type { ChallengeInfo, RejectReason, RequestContext, ScepEvent } from './types.js';
 
 export interface ChallengeInput {
@@ -66,16 +66,8 @@ const utf8 = new TextEncoder();
  * ("CN=Domain Admin, CN=device1" bound to device1): no CN to match then, so a bound check fails.
  */
 export function soleCommonName(csr: Pick<CertificationRequest, 'subject'>): string | undefined {
-  let cn: string | undefined;
-  let n = 0;
-  for (const rdn of csr.subject.rdns) {
-    for (const a of rdn) {
-      if (a.type !== oids.id_at_commonName) continue;
-      cn = a.value;
-      n++;
-    }
-  }
-  return n === 1 ? cn : undefined;
+  const cns = nameAttributes(csr.subject, oids.id_at_commonName);
+  return cns.length === 1 ? cns[0] : undefined;
 }
 
 /**

@@ -6,13 +6,14 @@
  * unless the validator says it may still be issued).
  */
 import type { IntuneCsr, IntuneDispatcher, IntuneFailureReport } from '@scep/intune';
-import { oids, type CertificationRequest } from '@scep/wire';
-import { soleCommonName, type ChallengeValidator } from './challenge.js';
+import { nameAttributes, oids, type CertificationRequest } from '@scep/wire';
+import type { ChallengeValidator } from './challenge.js';
 
 /** The CSR as @scep/intune's binding sees it. */
 export function intuneCsr(csr: CertificationRequest): IntuneCsr {
-  const commonName = soleCommonName(csr);
-  const commonNameCount = csr.subject.rdns.reduce((n, rdn) => n + rdn.filter((a) => a.type === oids.id_at_commonName).length, 0);
+  const cns = nameAttributes(csr.subject, oids.id_at_commonName);
+  const commonName = cns.length === 1 ? cns[0] : undefined; // as soleCommonName
+  const commonNameCount = cns.length;
   const pick = <T extends CertificationRequest['subjectAltNames'][number]['type']>(t: T): string[] =>
     csr.subjectAltNames.flatMap((n) => (n.type === t && typeof n.value === 'string' ? [n.value] : []));
   return { der: csr.der, commonName, commonNameCount, dnsNames: pick('dns'), emails: pick('email'), upns: pick('upn'), ipAddresses: pick('ip'), uris: pick('uri') };

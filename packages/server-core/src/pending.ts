@@ -1,5 +1,6 @@
 /** Transactions waiting for approval (PENDING, RFC 8894 §3.3.2) until the client polls them out. */
 import { equalBytes } from '@scep/wire';
+import { BoundedMap } from './bounded-map.js';
 import type { ChallengeInfo, EnrollmentKind, IssueResult } from './types.js';
 
 export interface PendingEntry {
@@ -37,57 +38,43 @@ export interface PendingStore {
 
 /** In-memory PendingStore: bounded, entries expire (default 7 days). */
 export class InMemoryPendingStore implements PendingStore {
-  // Each entry's size as counted when stored, so the total cannot drift.
-  private readonly entries = new Map<string, { entry: PendingEntry; size: number }>();
+  readonly #entries: BoundedMap<PendingEntry>;
   readonly maxEntries: number;
   /** Bytes of CSRs and renewed certificates kept at most (default 64 MiB): their size is the requester's choice. */
   readonly maxBytes: number;
-  #bytes = 0;
   constructor(options: { readonly maxEntries?: number; readonly maxBytes?: number } = {}) {
     this.maxEntries = options.maxEntries ?? 10_000;
     this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
-    if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1) throw new TypeError('maxEntries must be a positive integer');
-    if (!Number.isFinite(this.maxBytes) || this.maxBytes < 1) throw new TypeError('maxBytes must be a positive number');
+    this.#entries = new BoundedMap(this.maxEntries, this.maxBytes);
   }
   private static key(profile: string, tx: string): string {
     return `${profile}\u0000${tx}`;
   }
+  private static sizeOf(e: PendingEntry): number {
+    return e.csr.byteLength + (e.previous?.byteLength ?? 0);
+  }
   get size(): number {
-    return this.entries.size;
+    return this.#entries.size;
   }
   /** Bytes held now (CSRs and renewed certificates). */
   get bytes(): number {
-    return this.#bytes;
-  }
-  #drop(k: string): void {
-    const e = this.entries.get(k);
-    if (!e) return;
-    this.entries.delete(k);
-    this.#bytes -= e.size;
-  }
-  #set(k: string, entry: PendingEntry): void {
-    this.#drop(k);
-    const size = entry.csr.byteLength + (entry.previous?.byteLength ?? 0);
-    this.entries.set(k, { entry, size });
-    this.#bytes += size;
+    return this.#entries.bytes;
   }
   async put(entry: PendingEntry, now: Date = entry.createdAt): Promise<boolean> {
     const k = InMemoryPendingStore.key(entry.profile, entry.transactionId);
-    const held = this.entries.get(k)?.entry;
+    const held = this.#entries.get(k);
     if (held && held.expiresAt.getTime() > now.getTime() && !equalBytes(held.signerKey, entry.signerKey)) return false;
-    const size = entry.csr.byteLength + (entry.previous?.byteLength ?? 0);
+    const size = InMemoryPendingStore.sizeOf(entry);
     // Checked before anything is dropped: a request too large to keep leaves the store as it was.
     if (size > this.maxBytes) throw new RangeError(`a pending entry of ${size} bytes exceeds maxBytes (${this.maxBytes})`);
-    this.#drop(k);
-    while (this.entries.size > 0 && (this.entries.size >= this.maxEntries || this.#bytes + size > this.maxBytes)) this.#drop(this.entries.keys().next().value as string);
-    this.#set(k, entry);
+    this.#entries.set(k, entry, size);
     return true;
   }
   async get(profile: string, tx: string, now: Date): Promise<PendingEntry | undefined> {
     const k = InMemoryPendingStore.key(profile, tx);
-    const e = this.entries.get(k)?.entry;
+    const e = this.#entries.get(k);
     if (e && e.expiresAt.getTime() <= now.getTime()) {
-      this.#drop(k);
+      this.#entries.delete(k);
       return undefined;
     }
     return e;
@@ -95,13 +82,15 @@ export class InMemoryPendingStore implements PendingStore {
   async resolve(profile: string, tx: string, result: Exclude<IssueResult, { status: 'pending' }>, now: Date): Promise<boolean> {
     const e = await this.get(profile, tx, now);
     if (!e) return false;
-    this.#set(InMemoryPendingStore.key(profile, tx), { ...e, result });
+    this.#entries.set(InMemoryPendingStore.key(profile, tx), { ...e, result }, InMemoryPendingStore.sizeOf(e));
     return true;
   }
   async delete(profile: string, tx: string): Promise<void> {
-    this.#drop(InMemoryPendingStore.key(profile, tx));
+    this.#entries.delete(InMemoryPendingStore.key(profile, tx));
   }
   async list(profile: string | undefined, now: Date): Promise<PendingEntry[]> {
-    return [...this.entries.values()].map((x) => x.entry).filter((e) => (profile === undefined || e.profile === profile) && e.expiresAt.getTime() > now.getTime());
+    const out: PendingEntry[] = [];
+    for (const [, e] of this.#entries.entries()) if ((profile === undefined || e.profile === profile) && e.expiresAt.getTime() > now.getTime()) out.push(e);
+    return out;
   }
 }

@@ -4,6 +4,8 @@
  * one-time challenges (and Intune nonces) from refusing the device's own retry. Only SUCCESS
  * replies are kept; the reply is encrypted to the requester, so handing it out again leaks nothing.
  */
+import { BoundedMap } from './bounded-map.js';
+
 export interface ReplyCache {
   get(key: string, now: Date): Promise<Uint8Array | undefined>;
   put(key: string, reply: Uint8Array, expiresAt: Date): Promise<void>;
@@ -11,36 +13,27 @@ export interface ReplyCache {
 
 /** In memory, bounded (oldest first out), entries expire. */
 export class InMemoryReplyCache implements ReplyCache {
-  // `size` as counted when stored, so the total cannot drift.
-  private readonly entries = new Map<string, { reply: Uint8Array; expiresAt: number; size: number }>();
+  readonly #entries: BoundedMap<{ reply: Uint8Array; expiresAt: number }>;
   readonly maxEntries: number;
   /** Bytes of replies kept at most (default 64 MiB): a reply's size is the requester's choice (its SANs). */
   readonly maxBytes: number;
-  #bytes = 0;
   constructor(options: { readonly maxEntries?: number; readonly maxBytes?: number } = {}) {
     this.maxEntries = options.maxEntries ?? 10_000;
     this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
-    if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1) throw new TypeError('maxEntries must be a positive integer');
-    if (!Number.isFinite(this.maxBytes) || this.maxBytes < 1) throw new TypeError('maxBytes must be a positive number');
+    this.#entries = new BoundedMap(this.maxEntries, this.maxBytes);
   }
   /** Bytes of replies held now. */
   get bytes(): number {
-    return this.#bytes;
-  }
-  #drop(key: string): void {
-    const e = this.entries.get(key);
-    if (!e) return;
-    this.entries.delete(key);
-    this.#bytes -= e.size;
+    return this.#entries.bytes;
   }
   get size(): number {
-    return this.entries.size;
+    return this.#entries.size;
   }
   async get(key: string, now: Date): Promise<Uint8Array | undefined> {
-    const e = this.entries.get(key);
+    const e = this.#entries.get(key);
     if (!e) return undefined;
     if (e.expiresAt <= now.getTime()) {
-      this.#drop(key);
+      this.#entries.delete(key);
       return undefined;
     }
     return e.reply;
@@ -52,15 +45,12 @@ export class InMemoryReplyCache implements ReplyCache {
   liveKeys(now: Date): [string, number][] {
     const t = now.getTime();
     const out: [string, number][] = [];
-    for (const [k, e] of this.entries) if (e.expiresAt > t) out.push([k, e.expiresAt]);
+    for (const [k, e] of this.#entries.entries()) if (e.expiresAt > t) out.push([k, e.expiresAt]);
     return out;
   }
   async put(key: string, reply: Uint8Array, expiresAt: Date): Promise<void> {
-    this.#drop(key);
-    const size = reply.byteLength;
-    if (size > this.maxBytes) return; // never kept: a retransmission is answered anew
-    while (this.entries.size > 0 && (this.entries.size >= this.maxEntries || this.#bytes + size > this.maxBytes)) this.#drop(this.entries.keys().next().value as string);
-    this.entries.set(key, { reply, expiresAt: expiresAt.getTime(), size });
-    this.#bytes += size;
+    this.#entries.delete(key);
+    if (reply.byteLength > this.maxBytes) return; // never kept: a retransmission is answered anew
+    this.#entries.set(key, { reply, expiresAt: expiresAt.getTime() }, reply.byteLength);
   }
 }

@@ -68,6 +68,13 @@ export function nameAttribute(name: Name, type: string): string | undefined {
   return undefined;
 }
 
+/** Every value of an attribute type, in encoded order (a subject may carry several CNs). */
+export function nameAttributes(name: Name, type: string): string[] {
+  const out: string[] = [];
+  for (const rdn of name.rdns) for (const atv of rdn) if (atv.type === type) out.push(atv.value);
+  return out;
+}
+
 export const commonNameOf = (name: Name): string | undefined => nameAttribute(name, O.id_at_commonName);
 
 function escapeValue(v: string): string {

@@ -1,0 +1,45 @@
+/**
+ * The bounds both in-memory stores share (reply cache, pending store): at most `maxEntries`
+ * entries and `maxBytes` bytes, oldest out first. What goes in is a requester's choice, so both
+ * bounds hold whatever arrives. Each entry's size is the one given when it was stored, so the
+ * total cannot drift.
+ */
+export class BoundedMap<V> {
+  readonly #entries = new Map<string, { value: V; size: number }>();
+  #bytes = 0;
+
+  constructor(
+    readonly maxEntries: number,
+    readonly maxBytes: number,
+  ) {
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('maxEntries must be a positive integer');
+    if (!Number.isFinite(maxBytes) || maxBytes < 1) throw new TypeError('maxBytes must be a positive number');
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+  get bytes(): number {
+    return this.#bytes;
+  }
+  get(key: string): V | undefined {
+    return this.#entries.get(key)?.value;
+  }
+  delete(key: string): void {
+    const e = this.#entries.get(key);
+    if (!e) return;
+    this.#entries.delete(key);
+    this.#bytes -= e.size;
+  }
+  /** Stores `value` as the newest entry, evicting the oldest until both bounds hold. The caller checks `size <= maxBytes`. */
+  set(key: string, value: V, size: number): void {
+    this.delete(key);
+    while (this.#entries.size > 0 && (this.#entries.size >= this.maxEntries || this.#bytes + size > this.maxBytes)) this.delete(this.#entries.keys().next().value as string);
+    this.#entries.set(key, { value, size });
+    this.#bytes += size;
+  }
+  /** Oldest first. */
+  *entries(): IterableIterator<[string, V]> {
+    for (const [k, e] of this.#entries) yield [k, e.value];
+  }
+}
