@@ -69,9 +69,12 @@ async function traitsOf(der: Uint8Array, recipients: { certificate: Certificate;
   const csr = got.request.type === 'PKCSReq' || got.request.type === 'RenewalReq' ? got.request.csr : undefined;
   const s = m.signer;
   const spki = s.publicKey.der;
-  const serial = toHex(s.serialNumber).replace(/^00/, '');
-  const sha256 = toHex(await crypto.digest('SHA-256', spki));
-  const sha1 = toHex(await crypto.digest('SHA-1', spki));
+  // Compared as integers: a hash that starts with a zero byte is a shorter INTEGER (strongSwan strips
+  // leading zeros, as DER requires), and a 16-byte random serial may take 15 bytes or 17.
+  const magnitude = (b: Uint8Array): string => toHex(b).replace(/^(00)+/, '');
+  const serial = magnitude(s.serialNumber);
+  const sha256 = magnitude(await crypto.digest('SHA-256', spki));
+  const sha1 = magnitude(await crypto.digest('SHA-1', spki));
   const lifetime = s.notAfter.getTime() - s.notBefore.getTime();
   const years = s.notAfter.getUTCFullYear() - s.notBefore.getUTCFullYear();
   const sameDay = s.notAfter.getUTCMonth() === s.notBefore.getUTCMonth() && s.notAfter.getUTCDate() === s.notBefore.getUTCDate();
@@ -99,7 +102,8 @@ async function traitsOf(der: Uint8Array, recipients: { certificate: Certificate;
       version: s.version,
       extensions: s.extensions.map((e) => `${e.oid}${e.critical ? '!' : ''}`),
       subject: csr && formatName(s.subject) === formatName(csr.subject) ? 'csr' : formatName(s.subject),
-      serial: serial === sha256 ? 'sha256-spki' : serial === sha1 ? 'sha1-spki' : s.serialNumber.length >= 16 ? 'random-16' : 'other',
+      // 12 bytes: a 16-byte random value is that short once in 2^32 runs.
+      serial: serial === sha256 ? 'sha256-spki' : serial === sha1 ? 'sha1-spki' : serial.length >= 24 && serial.length <= 32 ? 'random-16' : 'other',
       validity: lifetime === 3600_000 ? '1h' : sameDay && years > 0 ? `${years}y${startOfDay ? ' from 00:00' : ''}` : `${lifetime}ms`,
       signatureDigestIsMessageDigest: ({ [oids.sha1WithRSAEncryption]: 'SHA-1', [oids.sha256WithRSAEncryption]: 'SHA-256', [oids.sha512WithRSAEncryption]: 'SHA-512' } as Record<string, string>)[certSigOid] === sigDigest,
       selfSigned: toHex(s.issuer.der) === toHex(s.subject.der),
@@ -210,6 +214,16 @@ describe('each preset: parses with parsePkiMessage and shows its traits', () => 
     expect((await parsePkiMessage(md5.der, { crypto, legacy: ['MD5'] })).digest).toBe('MD5');
     const des3 = await ours('strongswan', { cipher: 'DES-EDE3-CBC' });
     expect((await readPkiRequest(des3.der, { crypto, legacy: ['DES-EDE3-CBC'], recipients: ourRecipients() })).envelope.cipher).toBe('DES-EDE3-CBC');
+  });
+
+  it('strongswan: a SHA-1 of the key that starts with zero bytes gives the shorter INTEGER (leading zeros stripped, as strongSwan does)', async () => {
+    const hash = Uint8Array.from({ length: 20 }, (_, i) => (i < 2 ? 0 : i + 0x10));
+    const zeroLed = { ...crypto, digest: async (name: Parameters<typeof crypto.digest>[0], data: Uint8Array) => (name === 'SHA-1' ? hash : crypto.digest(name, data)) };
+    const built = await ours('strongswan', { crypto: zeroLed });
+    expect(toHex(built.signer.certificate.serialNumber)).toBe(toHex(hash.subarray(2)));
+    const high = Uint8Array.from({ length: 20 }, (_, i) => 0x80 + i);
+    const msbSet = { ...crypto, digest: async (name: Parameters<typeof crypto.digest>[0], data: Uint8Array) => (name === 'SHA-1' ? high : crypto.digest(name, data)) };
+    expect(toHex((await ours('strongswan', { crypto: msbSet })).signer.certificate.serialNumber)).toBe(`00${toHex(high)}`);
   });
 
   it('a preset object can be varied by spreading it', async () => {
