@@ -5,6 +5,7 @@
 import cluster from 'node:cluster';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import {
   createLocalCa,
   createScepHandler,
@@ -25,7 +26,7 @@ import {
   type ScepMetrics,
 } from '@scep/server-core';
 import { toNodeListener } from '@scep/server-core/node';
-import { formatName, parseCsr, type CryptoProvider, type GeneralName } from '@scep/wire';
+import { formatName, parseCsr, pemCertificates, type CryptoProvider, type GeneralName } from '@scep/wire';
 import { nodeCrypto, placementStats, RsaThreadPool } from '@scep/wire/node';
 import { loadOrCreatePki, type Pki } from './pki.js';
 import type { ProfileSettings, Settings } from './settings.js';
@@ -62,6 +63,18 @@ export interface ExampleServer {
 }
 
 const DEFAULT_CA_SUBJECT = 'CN=SCEP Example Dev CA, O=@scep example server';
+
+/** The enrollment-agent anchors of a profile, from a PEM file of CA certificates. */
+function readAgentAnchors(file: string, profile: string): Uint8Array[] {
+  let certs: Uint8Array[];
+  try {
+    certs = pemCertificates(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ExampleConfigError(`profile ${profile}: cannot read enrollmentAgents.trust ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (certs.length === 0) throw new ExampleConfigError(`profile ${profile}: enrollmentAgents.trust ${file} holds no CERTIFICATE`);
+  return certs;
+}
 
 function challengeFor(s: ProfileSettings, store: ChallengeStore, intune: IntuneWiring | undefined): ChallengeValidator {
   // Minted one-time challenges (admin API) work alongside the profile's own policy. The static
@@ -113,6 +126,7 @@ export async function createExampleServer(
       response: { cipher: s.response.cipher, digest: s.response.digest },
       capabilities: s.capabilities,
       ...(s.csrPolicy.minRsaBits ? { csrPolicy: { minRsaBits: s.csrPolicy.minRsaBits } } : {}),
+      enrollmentAgents: typeof s.enrollmentAgents === 'string' ? s.enrollmentAgents : { trust: readAgentAnchors(s.enrollmentAgents.trustFile, s.name) },
     };
     runtimes.push({ settings: s, pki, store, intune });
   }

@@ -23,6 +23,8 @@ export interface ProfileSettings {
   readonly response: { readonly cipher: 'match-request' | CipherName; readonly digest: 'match-request' | DigestName };
   readonly csrPolicy: { readonly minRsaBits: number | undefined };
   readonly capabilities: { readonly add: readonly string[]; readonly remove: readonly string[] };
+  /** Who may sign a first enrollment for another key: 'none', 'any', or a PEM file of anchors. */
+  readonly enrollmentAgents: 'none' | 'any' | { readonly trustFile: string };
   /** Intune settings, passed through to the Intune wiring (see intune.ts). */
   readonly intune: Readonly<Record<string, unknown>> | undefined;
 }
@@ -102,7 +104,7 @@ function profileFrom(name: string, raw: unknown, base: { dataDir: string; challe
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new ExampleConfigError(`${where}: profile names use A-Z a-z 0-9 . _ - (at most 64)`);
   const p = raw === undefined ? {} : raw;
   if (!isObject(p)) throw new ExampleConfigError(`${where} must be an object`);
-  only(p, ['dataDir', 'challenge', 'legacy', 'approval', 'validityDays', 'extendedKeyUsage', 'mustStaple', 'renewal', 'response', 'csrPolicy', 'capabilities', 'intune'], where);
+  only(p, ['dataDir', 'challenge', 'legacy', 'approval', 'validityDays', 'extendedKeyUsage', 'mustStaple', 'renewal', 'response', 'csrPolicy', 'capabilities', 'enrollmentAgents', 'intune'], where);
   const caps = p['capabilities'] ?? {};
   if (!isObject(caps)) throw new ExampleConfigError(`${where}.capabilities must be an object`);
   only(caps, ['add', 'remove'], `${where}.capabilities`);
@@ -133,6 +135,11 @@ function profileFrom(name: string, raw: unknown, base: { dataDir: string; challe
     if (typeof v !== 'boolean') throw new ExampleConfigError(`${where}.${n} must be true or false`);
     return v;
   };
+  const agents = p['enrollmentAgents'] ?? 'none';
+  let enrollmentAgents: ProfileSettings['enrollmentAgents'];
+  if (agents === 'none' || agents === 'any') enrollmentAgents = agents;
+  else if (isObject(agents) && typeof agents['trust'] === 'string' && Object.keys(agents).length === 1) enrollmentAgents = { trustFile: resolve(cwd, agents['trust']) };
+  else throw new ExampleConfigError(`${where}.enrollmentAgents must be "none", "any" or {"trust": "<PEM file of CA certificates>"}`);
   const intune = p['intune'];
   if (intune !== undefined && !isObject(intune)) throw new ExampleConfigError(`${where}.intune must be an object`);
   return {
@@ -155,6 +162,7 @@ function profileFrom(name: string, raw: unknown, base: { dataDir: string; challe
     response: { cipher: cipher as ProfileSettings['response']['cipher'], digest: digest as ProfileSettings['response']['digest'] },
     csrPolicy: { minRsaBits: csrPolicy['minRsaBits'] === undefined ? undefined : int(csrPolicy['minRsaBits'], `${where}.csrPolicy.minRsaBits`, 1024, 16384) },
     capabilities: { add: words(caps['add'], 'add'), remove: words(caps['remove'], 'remove') },
+    enrollmentAgents,
     intune,
   };
 }

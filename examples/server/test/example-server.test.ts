@@ -228,6 +228,30 @@ describe('later starts', () => {
       await s.stop();
     }
   });
+  it('a profile with enrollmentAgents.trust loads the PEM; devices signing for their own key enroll as before', async () => {
+    const k = nodePrivateKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+    const agentsCa = await buildCertificate(
+      {
+        serialNumber: 7n,
+        issuer: 'CN=MDM Agents',
+        subject: 'CN=MDM Agents',
+        notBefore: new Date(Date.now() - 60e3),
+        notAfter: new Date(Date.now() + 86400e3),
+        publicKeyInfo: k.publicKeyInfo,
+        extensions: [{ oid: oids.id_ce_basicConstraints, critical: true, value: encodeBasicConstraints({ ca: true }) }],
+        signatureAlgorithm: { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' },
+      },
+      k,
+    );
+    writeFileSync(join(tmp, 'agents.pem'), encodePem('CERTIFICATE', agentsCa));
+    writeFileSync(join(tmp, 'agents-ok.json'), JSON.stringify({ profiles: { default: { challenge: 'agents-pass', enrollmentAgents: { trust: join(tmp, 'agents.pem') } } } }));
+    const s = await start({ SCEP_DATA_DIR: join(tmp, 'agents'), SCEP_CONFIG: join(tmp, 'agents-ok.json') });
+    try {
+      expect(await enroll(s, 'agents-pass')).toBe('SUCCESS');
+    } finally {
+      await s.stop();
+    }
+  });
   it('a CA without the key usages RFC 8894 asks for gets a warning, not a refusal', async () => {
     const dir = join(tmp, 'bare-ca');
     mkdirSync(dir, { recursive: true });
@@ -292,6 +316,14 @@ describe('bad configuration: one clear line, non-zero exit, no stack trace', () 
         return { SCEP_DATA_DIR: join(tmp, 'bad5') };
       },
       /holds no PEM CERTIFICATE/,
+    ],
+    [
+      'enrollmentAgents trust file missing',
+      () => {
+        writeFileSync(join(tmp, 'agents.json'), JSON.stringify({ profiles: { default: { enrollmentAgents: { trust: join(tmp, 'no-agents.pem') } } } }));
+        return { SCEP_CONFIG: join(tmp, 'agents.json'), SCEP_DATA_DIR: join(tmp, 'bad11') };
+      },
+      /profile default: cannot read enrollmentAgents\.trust .*no-agents\.pem/,
     ],
     ['SCEP_LEGACY not boolean', () => ({ SCEP_LEGACY: 'maybe', SCEP_DATA_DIR: join(tmp, 'bad6') }), /SCEP_LEGACY must be 1 or 0/],
     ['short admin token', () => ({ SCEP_ADMIN_TOKEN: 'short', SCEP_DATA_DIR: join(tmp, 'bad7') }), /SCEP_ADMIN_TOKEN must be at least 16/],

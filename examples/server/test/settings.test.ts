@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSettings } from '../src/settings.js';
 
@@ -22,5 +25,23 @@ describe('readSettings defaults', () => {
   it('the reply cache holds 10,000 replies unless SCEP_REPLY_CACHE says otherwise', () => {
     expect(read({}).replyCacheEntries).toBe(10_000);
     expect(read({ SCEP_REPLY_CACHE: '0' }).replyCacheEntries).toBe(0);
+  });
+});
+
+describe('enrollmentAgents in SCEP_CONFIG', () => {
+  const withProfile = (profile: Record<string, unknown>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'scep-settings-'));
+    const file = join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ profiles: { default: profile } }));
+    return readSettings({ SCEP_CONFIG: file }, { cwd: dir, randomToken: () => 'generated-token-0123' }).profiles[0];
+  };
+  it("is 'none' unless set; 'any', or a trust file resolved against the working directory", () => {
+    expect(read({}).profiles[0]?.enrollmentAgents).toBe('none');
+    expect(withProfile({ enrollmentAgents: 'any' })?.enrollmentAgents).toBe('any');
+    const p = withProfile({ enrollmentAgents: { trust: 'agents.pem' } });
+    expect(p?.enrollmentAgents).toMatchObject({ trustFile: expect.stringMatching(/scep-settings-.*\/agents\.pem$/) });
+  });
+  it('anything else is one clear error', () => {
+    for (const bad of ['some', true, { trust: 5 }, { trust: 'a.pem', extra: 1 }]) expect(() => withProfile({ enrollmentAgents: bad })).toThrow(/enrollmentAgents must be "none", "any" or \{"trust"/);
   });
 });

@@ -55,6 +55,8 @@ export interface PreparedProfile {
   readonly renewalSameSubject: boolean;
   readonly renewalSameAltNames: boolean;
   readonly renewalChallenge: boolean;
+  /** Who may sign a first enrollment for another key: nobody, anybody, or chains to these anchors. */
+  readonly enrollmentAgents: 'none' | 'any' | readonly Certificate[];
 }
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
@@ -137,6 +139,12 @@ export function prepareProfile(name: string, p: ProfileConfig, warnings: string[
   const capabilities = deriveCapabilities(p, nextCaChain !== undefined);
   const mtlsTrust = p.mtls?.trust.map((c, i) => cert(c, `${what} mtls.trust[${i}]`));
   if (p.mtls && (!mtlsTrust || mtlsTrust.length === 0)) throw new ScepConfigError(`${what}: mtls.trust is empty`);
+  const agents = p.enrollmentAgents ?? 'none';
+  let enrollmentAgents: PreparedProfile['enrollmentAgents'];
+  if (agents === 'none' || agents === 'any') enrollmentAgents = agents;
+  else if (agents && typeof agents === 'object' && Array.isArray(agents.trust) && agents.trust.length > 0) {
+    enrollmentAgents = agents.trust.map((c, i) => cert(c, `${what} enrollmentAgents.trust[${i}]`));
+  } else throw new ScepConfigError(`${what}: enrollmentAgents must be 'none', 'any' or { trust: [certificates] } with at least one certificate`);
   return {
     name,
     config: p,
@@ -161,6 +169,7 @@ export function prepareProfile(name: string, p: ProfileConfig, warnings: string[
     renewalSameAltNames: p.renewal?.requireSameSubjectAltNames !== false,
     // prepareConfig may still turn it on when another profile shares the CA.
     renewalChallenge: p.renewal?.requireChallenge ?? p.challenge.renewalNeedsChallenge === true,
+    enrollmentAgents,
   };
 }
 

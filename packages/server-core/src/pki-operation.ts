@@ -23,10 +23,11 @@ import {
   type FailInfo,
   type GeneralName,
   type PkiMessage,
+  type PublicKeyInfo,
   type ScepRequest,
   copyBytes,
 } from '@scep/wire';
-import { isIssuedBy } from './chain.js';
+import { isIssuedBy, verifyChain } from './chain.js';
 import type { ChallengeVerdict } from './challenge.js';
 import type { PreparedProfile } from './config.js';
 import { evaluateCsrPolicy } from './csr-policy.js';
@@ -126,6 +127,20 @@ async function renewalSigner(p: PreparedProfile, m: PkiMessage, env: Env): Promi
   return undefined;
 }
 
+/** The same key, however each SubjectPublicKeyInfo spells its algorithm (RSA with or without NULL parameters). */
+function sameKey(a: PublicKeyInfo, b: PublicKeyInfo): boolean {
+  return equalBytes(a.der, b.der) || (a.type === 'RSA' && b.type === 'RSA' && equalBytes(a.keyBits, b.keyBits));
+}
+
+/** Whether this message's signer may ask for a certificate for the CSR's key (ProfileConfig.enrollmentAgents). */
+async function mayEnrollFor(p: PreparedProfile, m: PkiMessage, csr: CertificationRequest, now: Date, env: Env): Promise<boolean> {
+  if (sameKey(m.signer.publicKey, csr.publicKey) || p.enrollmentAgents === 'any') return true;
+  if (p.enrollmentAgents === 'none') return false;
+  // At most a few intermediates from the message: each costs signature checks.
+  const intermediates = m.certificates.filter((c) => c !== m.signer).slice(0, 4);
+  return (await verifyChain(m.signer, intermediates, p.enrollmentAgents, { crypto: env.crypto, now, legacy: p.legacy })).ok;
+}
+
 async function enroll(p: PreparedProfile, m: PkiMessage, type: 'PKCSReq' | 'RenewalReq', csr: CertificationRequest, ctx: RequestContext, env: Env, cipher: CipherName): Promise<CertRepResult> {
   const now = env.now();
   const previous = await renewalSigner(p, m, env);
@@ -144,6 +159,9 @@ async function enroll(p: PreparedProfile, m: PkiMessage, type: 'PKCSReq' | 'Rene
       throw new Rejection('renewal_san_mismatch', 'badRequest');
     }
   }
+
+  // Before the challenge, so that a re-signed recording cannot use it up.
+  if (kind === 'enroll' && !previous && !(await mayEnrollFor(p, m, csr, now, env))) throw new Rejection('signer_key_mismatch', 'badMessageCheck');
 
   let challenge: ChallengeInfo | undefined;
   if (kind === 'enroll' || p.renewalChallenge) {

@@ -136,6 +136,16 @@ export interface ProfileConfig {
   readonly issue: IssueHook;
   readonly csrPolicy?: CsrPolicy;
   readonly renewal?: RenewalOptions;
+  /**
+   * Who may sign a first enrollment (a PKCSReq that is not a renewal) for a key other than its own.
+   * Default `'none'`: the signer's key must be the CSR's (RFC 8894 §2.3; every client we know signs
+   * so), or the signer a certificate this profile's CA issued (a rekey signed by the current
+   * certificate). Otherwise a recorded request re-signed by anyone would be issued, encrypted to
+   * them, and use up the device's one-time challenge. `'any'` accepts every signer. `{ trust }`
+   * accepts signers whose certificates chain to these anchors: an MDM or proxy that enrolls on its
+   * devices' behalf (an enrollment agent).
+   */
+  readonly enrollmentAgents?: 'none' | 'any' | { readonly trust: readonly (Uint8Array | Certificate)[] };
   /** Legacy algorithms accepted by name (DES, 3DES, SHA-1, MD5); default none. */
   readonly legacy?: LegacyPolicy;
   readonly response?: { readonly cipher?: ResponseCipherPolicy; readonly digest?: ResponseDigestPolicy };
@@ -190,6 +200,7 @@ export type RejectReason =
   | 'renewal_invalid_signer'
   | 'renewal_subject_mismatch'
   | 'renewal_san_mismatch'
+  | 'signer_key_mismatch'
   | 'transaction_conflict'
   | 'issuer_rejected'
   | 'unknown_transaction'

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createPrivateKey, sign as nodeSign } from 'node:crypto';
-import { buildCsr, buildPkiRequest, encodeIssuerAndSubject, encodePem, encodeSubjectAltName, formatName, type Certificate } from '@scep/wire';
+import { buildCsr, buildPkiRequest, buildSignedData, encodeIssuerAndSubject, encodePem, encodeSubjectAltName, formatName, oids, parsePkiMessage, type Certificate } from '@scep/wire';
 import { IntuneDispatcher, RateLimiter, SignedChallengeValidator, TrustAnchorHolder } from '@scep/intune';
 import { createLocalCa, createScepHandler, dynamicChallenge, firstMatchChallenge, InMemoryChallengeStore, InMemoryPendingStore, intuneChallenge, soleCommonName, staticChallenge, type ChallengeValidator, type PendingStore, type ProfileConfig, type ScepEvent } from '@scep/server-core';
 import { crypto, party, send, T0, type Party } from './setup.js';
@@ -252,5 +252,91 @@ describe('a CSR asking for many names', () => {
     expect(many).toMatchObject({ status: 'FAILURE', failInfo: 'badRequest' });
     expect(events.at(-1)).toMatchObject({ reason: 'csr_policy' });
     expect((await send(h, await csrReq({ device: dev, subject: 'CN=many', challenge: 'pw', upn: names(100) }), { trusted: [caCert] })).status).toBe('SUCCESS');
+  });
+});
+
+describe('who signs a first enrollment (enrollmentAgents)', () => {
+  // SCEP's signed attributes, written by hand: re-signing is what an attacker does with a recording.
+  const tlv = (tag: number, ...parts: Uint8Array[]): Uint8Array => {
+    const body = Buffer.concat(parts);
+    if (body.length > 127) throw new Error('short form only');
+    return Uint8Array.from([tag, body.length, ...body]);
+  };
+  const scepAttr = (last: number, value: Uint8Array) => tlv(0x30, tlv(0x06, Uint8Array.from([0x60, 0x86, 0x48, 0x01, 0x86, 0xf8, 0x45, 0x01, 0x09, last])), tlv(0x31, value));
+  /** The recorded request's envelope (which the attacker cannot open) and attributes, signed by `by`. */
+  async function resign(recorded: { der: Uint8Array; transactionId: string; senderNonce: Uint8Array }, by: Party, extra: Certificate[] = []) {
+    const m = await parsePkiMessage(recorded.der, { crypto });
+    const ascii = (s: string) => new TextEncoder().encode(s);
+    const der = await buildSignedData({
+      eContentType: oids.id_data,
+      eContent: m.envelope,
+      certificates: [by.certificate.der, ...extra.map((c) => c.der)],
+      signer: {
+        certificate: by.certificate,
+        key: by.key,
+        digest: 'SHA-256',
+        signatureAlgorithm: { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' },
+        attributes: [scepAttr(2, tlv(0x13, ascii('19'))), scepAttr(7, tlv(0x13, ascii(recorded.transactionId))), scepAttr(5, tlv(0x04, recorded.senderNonce))],
+      },
+      crypto,
+    });
+    return { der, transactionId: recorded.transactionId, senderNonce: recorded.senderNonce, signer: by };
+  }
+  async function setup(profile: Partial<ProfileConfig> = {}) {
+    const events: ScepEvent[] = [];
+    const store = new InMemoryChallengeStore();
+    const base = { ca: { certificates: [caCert.der], key: ca.key }, challenge: dynamicChallenge(store), issue: createLocalCa({ ca, crypto, now: () => T0 }).issue };
+    const h = createScepHandler({ profiles: { default: { ...base, ...profile } }, crypto, now: () => T0, onEvent: (e) => events.push(e) });
+    const { challenge } = await store.mint({ profile: 'default', ttlMs: 60_000, now: T0 });
+    return { h, events, challenge };
+  }
+
+  it('a recorded PKCSReq re-signed by another key is refused before its one-time challenge is used; the device then enrolls', async () => {
+    const { h, events, challenge } = await setup();
+    const victim = await party({ subject: 'CN=victim', selfSignedNoExt: true });
+    const attacker = await party({ subject: 'CN=victim', selfSignedNoExt: true });
+    const recorded = await csrReq({ device: victim, subject: 'CN=victim', challenge });
+    expect(await send(h, await resign(recorded, attacker), { trusted: [caCert] })).toMatchObject({ status: 'FAILURE', failInfo: 'badMessageCheck' });
+    expect(events.at(-1)).toMatchObject({ type: 'rejected', reason: 'signer_key_mismatch' });
+    expect((await send(h, recorded, { trusted: [caCert] })).status).toBe('SUCCESS');
+  });
+
+  it("enrollmentAgents: 'any' takes any signer (the re-signed recording is issued, for the victim's key)", async () => {
+    const { h, challenge } = await setup({ enrollmentAgents: 'any' });
+    const victim = await party({ subject: 'CN=victim', selfSignedNoExt: true });
+    const attacker = await party({ subject: 'CN=victim', selfSignedNoExt: true });
+    const got = await send(h, await resign(await csrReq({ device: victim, subject: 'CN=victim', challenge }), attacker), { trusted: [caCert] });
+    expect(got.status).toBe('SUCCESS');
+    expect(got.certificates[0]?.publicKey.der).toEqual(victim.certificate.publicKey.der);
+  });
+
+  it('enrollmentAgents: { trust } takes a signer that chains to an anchor (through an intermediate the message carries); others are refused', async () => {
+    const agentRoot = await party({ subject: 'CN=MDM Agents Root', ca: true });
+    const agentSub = await party({ subject: 'CN=MDM Agents Issuing', ca: true, issuer: agentRoot });
+    const agent = await party({ subject: 'CN=MDM agent', issuer: agentSub });
+    const stranger = await party({ subject: 'CN=MDM agent', issuer: await party({ subject: 'CN=MDM Agents Issuing', ca: true }) });
+    const { h, events, challenge } = await setup({ enrollmentAgents: { trust: [agentRoot.certificate.der] } });
+    const dev = await party({ subject: 'CN=managed', selfSignedNoExt: true });
+    const recorded = await csrReq({ device: dev, subject: 'CN=managed', challenge });
+    expect(await send(h, await resign(recorded, stranger, [agentSub.certificate]), { trusted: [caCert] })).toMatchObject({ status: 'FAILURE', failInfo: 'badMessageCheck' });
+    expect(events.at(-1)).toMatchObject({ reason: 'signer_key_mismatch' });
+    expect(await send(h, await resign(recorded, agent), { trusted: [caCert] })).toMatchObject({ status: 'FAILURE' }); // no path without the intermediate
+    const got = await send(h, await resign(recorded, agent, [agentSub.certificate]), { trusted: [caCert] });
+    expect(got.status).toBe('SUCCESS');
+    expect(got.certificates[0]?.publicKey.der).toEqual(dev.certificate.publicKey.der);
+  });
+
+  it('a rekey signed by a certificate of this CA still enrolls with renewal off (certmonger and Cisco rekey that way)', async () => {
+    const { h, events, challenge } = await setup({ renewal: { enabled: false } });
+    const current = await party({ subject: 'CN=rekeyed', issuer: ca });
+    const fresh = await party({ subject: 'CN=rekeyed', selfSignedNoExt: true });
+    expect((await send(h, await csrReq({ device: fresh, signer: current, subject: 'CN=rekeyed', challenge }), { trusted: [caCert] })).status).toBe('SUCCESS');
+    expect(events.at(-1)).toMatchObject({ type: 'enrolled' });
+  });
+
+  it('the option is checked when the handler is made', () => {
+    const base = { ca: { certificates: [caCert.der], key: ca.key }, challenge: staticChallenge('pw'), issue: createLocalCa({ ca, crypto, now: () => T0 }).issue };
+    expect(() => createScepHandler({ profiles: { default: { ...base, enrollmentAgents: { trust: [] } } }, crypto })).toThrow(/enrollmentAgents/);
+    expect(() => createScepHandler({ profiles: { default: { ...base, enrollmentAgents: 'some' as 'any' } }, crypto })).toThrow(/enrollmentAgents/);
   });
 });

@@ -284,7 +284,7 @@ describe('FAILURE CertReps carry failInfo and a generic failInfoText', () => {
     const { generateKeyPairSync } = await import('node:crypto');
     const small = await party({ subject: 'CN=small', selfSignedNoExt: true, keyObject: generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey });
     const { h, events } = handler();
-    const req = await clientRequest({ device, recipients: [caCert], challenge: 's3cret', csrKey: small });
+    const req = await clientRequest({ device: small, recipients: [caCert], challenge: 's3cret' });
     expect(await send(h, req, { trusted: [caCert] })).toMatchObject({ status: 'FAILURE', failInfo: 'badRequest' });
     expect(events.at(-1)).toMatchObject({ reason: 'csr_policy' });
   });
