@@ -9,6 +9,7 @@ import {
   buildNextCaCertResponse,
   CONTENT_TYPE_NEXT_CA_CERT,
   isScepError,
+  oids,
   parseCertificate,
   parseCsr,
   parsePkiMessage,
@@ -156,7 +157,14 @@ export function createScepHandler(config: ScepServerConfig): ScepHandler {
     if (chain.length === 0) return p.mtlsRequired ? 'mtls_required' : undefined;
     try {
       const [leaf, ...rest] = chain.map((c) => parseCertificate(c));
-      const v = await verifyChain(leaf as NonNullable<typeof leaf>, rest, p.mtlsTrust ?? [], { crypto: config.crypto, now: now(), legacy: p.legacy });
+      // A TLS client certificate: for client authentication, with a signing key (RFC 5280 §4.2.1.3, §4.2.1.12).
+      const v = await verifyChain(leaf as NonNullable<typeof leaf>, rest, p.mtlsTrust ?? [], {
+        crypto: config.crypto,
+        now: now(),
+        legacy: p.legacy,
+        extendedKeyUsage: oids.id_kp_clientAuth,
+        keyUsage: 'digitalSignature',
+      });
       return v.ok ? undefined : 'mtls_invalid';
     } catch {
       return 'mtls_invalid';

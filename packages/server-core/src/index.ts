@@ -29,7 +29,7 @@ export { evaluateCsrPolicy, type CsrPolicy, type CsrPolicyContext, type PolicyVe
 export { InMemoryPendingStore, type PendingStore, type PendingEntry } from './pending.js';
 export { InMemoryReplyCache, type ReplyCache } from './reply-cache.js';
 export { ScepMetrics, PROMETHEUS_CONTENT_TYPE } from './metrics.js';
-export { verifyChain, isIssuedBy, type ChainVerdict } from './chain.js';
+export { verifyChain, isIssuedBy, type ChainVerdict, type VerifyChainOptions } from './chain.js';
 export { createLocalCa, type LocalCa, type LocalCaOptions, type SanPolicy } from './issuer/local-ca.js';
 export { decodeGetMessage } from './transport.js';
 export { intuneChallenge, intuneCsr, type IntuneChallengeOptions, type IntuneChallengeValidator } from './intune.js';

@@ -1,6 +1,6 @@
 /** Renewal, PENDING + CertPoll, one-time challenges, GetCert/GetCRL, mTLS, events and metrics. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeIssuerAndSerial, parseCertificate, type Certificate } from '@scep/wire';
+import { encodeExtKeyUsage, encodeIssuerAndSerial, oids, parseCertificate, type Certificate } from '@scep/wire';
 import {
   createLocalCa,
   createScepHandler,
@@ -253,6 +253,23 @@ describe('mTLS', () => {
     expect((await call('/scep/b', [clientA.certificate.der])).status).toBe(403); // valid for A, not for B
     expect(events.at(-2)).toMatchObject({ reason: 'mtls_invalid' });
     expect((await call('/scep/open')).status).toBe(200);
+  });
+
+  it('refuses a client certificate that is not for client authentication', async () => {
+    const tlsCa = await party({ subject: 'CN=TLS CA', ca: true });
+    const server = await party({ subject: 'CN=a TLS server', issuer: tlsCa, extensions: [{ oid: oids.id_ce_extKeyUsage, critical: false, value: encodeExtKeyUsage([oids.id_kp_serverAuth]) }] });
+    const client = await party({ subject: 'CN=a TLS client', issuer: tlsCa, extensions: [{ oid: oids.id_ce_extKeyUsage, critical: false, value: encodeExtKeyUsage([oids.id_kp_clientAuth]) }] });
+    const events: ScepEvent[] = [];
+    const h = createScepHandler({
+      crypto,
+      now: () => T0,
+      onEvent: (e) => events.push(e),
+      profiles: { a: { ca: { certificates: [caCert.der], key: ca.key }, challenge: staticChallenge('pw'), issue: localCa.issue, mtls: { trust: [tlsCa.certificate.der] } } },
+    });
+    const req = await clientRequest({ device, recipients: [caCert], challenge: 'pw', cn: 'lc-device' });
+    expect((await h(post('/scep/a', req.der), { clientCertificates: [server.certificate.der] })).status).toBe(403);
+    expect(events.at(-2)).toMatchObject({ type: 'rejected', reason: 'mtls_invalid' });
+    expect((await h(post('/scep/a', req.der), { clientCertificates: [client.certificate.der] })).status).toBe(200);
   });
 });
 

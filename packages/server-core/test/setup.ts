@@ -14,6 +14,7 @@ import {
   type CertRepResponse,
   type CipherName,
   type DigestName,
+  type Extension,
   type KeyUsageName,
   type PrivateKeyHandle,
   type RequestMessageType,
@@ -46,6 +47,8 @@ export async function party(o: {
   subject: string;
   issuer?: Party;
   ca?: boolean;
+  /** basicConstraints pathLenConstraint. */
+  pathLength?: number;
   usages?: KeyUsageName[];
   keyObject?: KeyObject;
   keyIndex?: number;
@@ -53,6 +56,8 @@ export async function party(o: {
   notBefore?: Date;
   notAfter?: Date;
   selfSignedNoExt?: boolean;
+  /** Added after the usual ones (none of which it may repeat). */
+  extensions?: readonly Extension[];
 }): Promise<Party> {
   const keyObject = o.keyObject ?? (o.ec ? (await generateKey({ type: 'EC' })).keyObject : rsaKey(o.keyIndex ?? nextKey++ % 24));
   const key = nodePrivateKey(keyObject);
@@ -60,7 +65,7 @@ export async function party(o: {
   const ext = o.selfSignedNoExt
     ? []
     : [
-        { oid: oids.id_ce_basicConstraints, critical: true, value: encodeBasicConstraints({ ca: o.ca ?? false }) },
+        { oid: oids.id_ce_basicConstraints, critical: true, value: encodeBasicConstraints({ ca: o.ca ?? false, pathLength: o.pathLength }) },
         { oid: oids.id_ce_keyUsage, critical: true, value: encodeKeyUsage(o.usages ?? (o.ca ? ['keyCertSign', 'cRLSign', 'digitalSignature', 'keyEncipherment'] : ['digitalSignature', 'keyEncipherment'])) },
         { oid: oids.id_ce_subjectKeyIdentifier, critical: false, value: encodeSubjectKeyIdentifier(new Uint8Array(createHash('sha1').update(key.publicKeyInfo).digest())) },
       ];
@@ -72,7 +77,7 @@ export async function party(o: {
       notBefore: o.notBefore ?? new Date(T0.getTime() - YEAR),
       notAfter: o.notAfter ?? new Date(T0.getTime() + 10 * YEAR),
       publicKeyInfo: key.publicKeyInfo,
-      extensions: ext,
+      extensions: [...ext, ...(o.extensions ?? [])],
       signatureAlgorithm: signer.keyType === 'EC' ? { scheme: 'ECDSA', digest: 'SHA-256' } : { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' },
     },
     signer,

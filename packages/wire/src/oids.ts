@@ -70,15 +70,20 @@ export const id_ce_subjectKeyIdentifier = '2.5.29.14';
 export const id_ce_keyUsage = '2.5.29.15';
 export const id_ce_subjectAltName = '2.5.29.17';
 export const id_ce_basicConstraints = '2.5.29.19';
+export const id_ce_nameConstraints = '2.5.29.30';
 export const id_ce_cRLDistributionPoints = '2.5.29.31';
 export const id_ce_certificatePolicies = '2.5.29.32';
+export const id_ce_policyMappings = '2.5.29.33';
 export const id_ce_authorityKeyIdentifier = '2.5.29.35';
+export const id_ce_policyConstraints = '2.5.29.36';
 export const id_ce_extKeyUsage = '2.5.29.37';
+export const id_ce_inhibitAnyPolicy = '2.5.29.54';
 export const id_pe_authorityInfoAccess = '1.3.6.1.5.5.7.1.1';
 export const id_pe_tlsfeature = '1.3.6.1.5.5.7.1.24';
 export const id_ce_cRLNumber = '2.5.29.20';
 
 // Extended key usages (RFC 5280 §4.2.1.12, RFC 4945)
+export const anyExtendedKeyUsage = '2.5.29.37.0';
 export const id_kp_serverAuth = '1.3.6.1.5.5.7.3.1';
 export const id_kp_clientAuth = '1.3.6.1.5.5.7.3.2';
 export const id_kp_codeSigning = '1.3.6.1.5.5.7.3.3';
