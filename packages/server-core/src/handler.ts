@@ -165,8 +165,11 @@ export function createScepHandler(config: ScepServerConfig): ScepHandler {
         extendedKeyUsage: oids.id_kp_clientAuth,
         keyUsage: 'digitalSignature',
       });
-      return v.ok ? undefined : 'mtls_invalid';
-    } catch {
+      if (v.ok) return undefined;
+      internal(new Error(`client certificate chain: ${v.reason}`), p.name, 'mTLS'); // why, for the operator only
+      return 'mtls_invalid';
+    } catch (err) {
+      internal(err, p.name, 'mTLS');
       return 'mtls_invalid';
     }
   }

@@ -138,7 +138,9 @@ async function mayEnrollFor(p: PreparedProfile, m: PkiMessage, csr: Certificatio
   if (p.enrollmentAgents === 'none') return false;
   // At most a few intermediates from the message: each costs signature checks.
   const intermediates = m.certificates.filter((c) => c !== m.signer).slice(0, 4);
-  return (await verifyChain(m.signer, intermediates, p.enrollmentAgents, { crypto: env.crypto, now, legacy: p.legacy, keyUsage: 'digitalSignature' })).ok;
+  const v = await verifyChain(m.signer, intermediates, p.enrollmentAgents, { crypto: env.crypto, now, legacy: p.legacy, keyUsage: 'digitalSignature' });
+  if (!v.ok) env.internal(new Error(`enrollment agent: ${v.reason}`), p.name, m.messageType);
+  return v.ok;
 }
 
 async function enroll(p: PreparedProfile, m: PkiMessage, type: 'PKCSReq' | 'RenewalReq', csr: CertificationRequest, ctx: RequestContext, env: Env, cipher: CipherName): Promise<CertRepResult> {

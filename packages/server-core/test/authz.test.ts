@@ -284,11 +284,12 @@ describe('who signs a first enrollment (enrollmentAgents)', () => {
   }
   async function setup(profile: Partial<ProfileConfig> = {}) {
     const events: ScepEvent[] = [];
+    const errors: string[] = [];
     const store = new InMemoryChallengeStore();
     const base = { ca: { certificates: [caCert.der], key: ca.key }, challenge: dynamicChallenge(store), issue: createLocalCa({ ca, crypto, now: () => T0 }).issue };
-    const h = createScepHandler({ profiles: { default: { ...base, ...profile } }, crypto, now: () => T0, onEvent: (e) => events.push(e) });
+    const h = createScepHandler({ profiles: { default: { ...base, ...profile } }, crypto, now: () => T0, onEvent: (e) => events.push(e), onError: (err) => errors.push(err instanceof Error ? err.message : String(err)) });
     const { challenge } = await store.mint({ profile: 'default', ttlMs: 60_000, now: T0 });
-    return { h, events, challenge };
+    return { h, events, errors, challenge };
   }
 
   it('a recorded PKCSReq re-signed by another key is refused before its one-time challenge is used; the device then enrolls', async () => {
@@ -315,12 +316,13 @@ describe('who signs a first enrollment (enrollmentAgents)', () => {
     const agentSub = await party({ subject: 'CN=MDM Agents Issuing', ca: true, issuer: agentRoot });
     const agent = await party({ subject: 'CN=MDM agent', issuer: agentSub });
     const stranger = await party({ subject: 'CN=MDM agent', issuer: await party({ subject: 'CN=MDM Agents Issuing', ca: true }) });
-    const { h, events, challenge } = await setup({ enrollmentAgents: { trust: [agentRoot.certificate.der] } });
+    const { h, events, errors, challenge } = await setup({ enrollmentAgents: { trust: [agentRoot.certificate.der] } });
     const dev = await party({ subject: 'CN=managed', selfSignedNoExt: true });
     const recorded = await csrReq({ device: dev, subject: 'CN=managed', challenge });
     expect(await send(h, await resign(recorded, stranger, [agentSub.certificate]), { trusted: [caCert] })).toMatchObject({ status: 'FAILURE', failInfo: 'badMessageCheck' });
     expect(events.at(-1)).toMatchObject({ reason: 'signer_key_mismatch' });
     expect(await send(h, await resign(recorded, agent), { trusted: [caCert] })).toMatchObject({ status: 'FAILURE' }); // no path without the intermediate
+    expect(errors.at(-1)).toBe('enrollment agent: no path to a trust anchor'); // to onError, not to the client
     const got = await send(h, await resign(recorded, agent, [agentSub.certificate]), { trusted: [caCert] });
     expect(got.status).toBe('SUCCESS');
     expect(got.certificates[0]?.publicKey.der).toEqual(dev.certificate.publicKey.der);

@@ -260,15 +260,20 @@ describe('mTLS', () => {
     const server = await party({ subject: 'CN=a TLS server', issuer: tlsCa, extensions: [{ oid: oids.id_ce_extKeyUsage, critical: false, value: encodeExtKeyUsage([oids.id_kp_serverAuth]) }] });
     const client = await party({ subject: 'CN=a TLS client', issuer: tlsCa, extensions: [{ oid: oids.id_ce_extKeyUsage, critical: false, value: encodeExtKeyUsage([oids.id_kp_clientAuth]) }] });
     const events: ScepEvent[] = [];
+    const errors: string[] = [];
     const h = createScepHandler({
       crypto,
       now: () => T0,
       onEvent: (e) => events.push(e),
+      onError: (err, info) => errors.push(`${info.operation}: ${err instanceof Error ? err.message : String(err)}`),
       profiles: { a: { ca: { certificates: [caCert.der], key: ca.key }, challenge: staticChallenge('pw'), issue: localCa.issue, mtls: { trust: [tlsCa.certificate.der] } } },
     });
     const req = await clientRequest({ device, recipients: [caCert], challenge: 'pw', cn: 'lc-device' });
-    expect((await h(post('/scep/a', req.der), { clientCertificates: [server.certificate.der] })).status).toBe(403);
+    const refused = await h(post('/scep/a', req.der), { clientCertificates: [server.certificate.der] });
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).not.toContain('extKeyUsage'); // the reason goes to onError only
     expect(events.at(-2)).toMatchObject({ type: 'rejected', reason: 'mtls_invalid' });
+    expect(errors).toEqual([`mTLS: client certificate chain: leaf extKeyUsage lacks ${oids.id_kp_clientAuth}`]);
     expect((await h(post('/scep/a', req.der), { clientCertificates: [client.certificate.der] })).status).toBe(200);
   });
 });
