@@ -17,7 +17,7 @@ export async function isIssuedBy(cert: Certificate, issuer: Certificate, crypto:
   if (!namesMatch(cert.issuer, issuer.subject)) return false;
   if (cert.authorityKeyIdentifier && issuer.subjectKeyIdentifier && !equalBytes(cert.authorityKeyIdentifier, issuer.subjectKeyIdentifier)) return false;
   try {
-    return await verifyCertificateSignature(cert, issuer.publicKey.der, crypto, legacy);
+    return await verifyCertificateSignature(cert, issuer.publicKey, crypto, legacy);
   } catch {
     return false;
   }

@@ -248,6 +248,24 @@ export function defaultSignatureAlgorithm(keyType: KeyType, digest: DigestName):
   }
 }
 
+/**
+ * The SubjectPublicKeyInfo algorithms each scheme verifies with (RFC 3279 §2.3, RFC 4055 §1.2,
+ * RFC 5480 §2.1.1, RFC 8410 §3). OpenSSL picks the scheme from the key, not the label: without this
+ * a DSA key verifies a signature labelled ecdsa-with-SHA256, and an RSA key one labelled ECDSA.
+ */
+const SIGNATURE_KEY_OIDS: Readonly<Record<SignatureAlgorithm['scheme'], readonly string[]>> = {
+  'RSASSA-PKCS1-v1_5': [O.rsaEncryption],
+  'RSASSA-PSS': [O.rsaEncryption, O.id_RSASSA_PSS],
+  ECDSA: [O.id_ecPublicKey],
+  Ed25519: [O.id_Ed25519],
+  Ed448: [O.id_Ed448],
+};
+
+/** Whether a public key whose SubjectPublicKeyInfo algorithm is `keyAlgorithmOid` may verify `alg` signatures. */
+export function signatureMatchesKey(alg: SignatureAlgorithm, keyAlgorithmOid: string): boolean {
+  return SIGNATURE_KEY_OIDS[alg.scheme].includes(keyAlgorithmOid);
+}
+
 // --- Key transport -------------------------------------------------------------------------------
 
 export type KeyTransportAlgorithm =

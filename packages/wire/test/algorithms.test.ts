@@ -19,6 +19,7 @@ import {
   oids,
   parseAlgorithmIdentifier,
   signatureFromAlgorithm,
+  signatureMatchesKey,
   toHex,
   type CipherName,
   type DigestName,
@@ -175,6 +176,27 @@ describe('signature algorithms', () => {
   });
   it('unknown signature OIDs', () => {
     throwsWith(() => signatureFromAlgorithm(alg('1.2.840.10040.4.3'), true), 'ERR_UNSUPPORTED_ALGORITHM'); // DSA
+  });
+  it('which key algorithms each scheme verifies with (the rest: verify-signature.test.ts)', () => {
+    const id_dsa = '1.2.840.10040.4.1';
+    const keyOids = [oids.rsaEncryption, oids.id_RSASSA_PSS, oids.id_ecPublicKey, oids.id_Ed25519, oids.id_Ed448, id_dsa];
+    const fits: Record<SignatureAlgorithm['scheme'], readonly string[]> = {
+      'RSASSA-PKCS1-v1_5': [oids.rsaEncryption],
+      'RSASSA-PSS': [oids.rsaEncryption, oids.id_RSASSA_PSS], // RFC 4055 §1.2
+      ECDSA: [oids.id_ecPublicKey],
+      Ed25519: [oids.id_Ed25519],
+      Ed448: [oids.id_Ed448],
+    };
+    const schemes: Record<SignatureAlgorithm['scheme'], SignatureAlgorithm> = {
+      'RSASSA-PKCS1-v1_5': { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' },
+      'RSASSA-PSS': { scheme: 'RSASSA-PSS', digest: 'SHA-256', mgfDigest: 'SHA-256', saltLength: 32 },
+      ECDSA: { scheme: 'ECDSA', digest: 'SHA-256' },
+      Ed25519: { scheme: 'Ed25519' },
+      Ed448: { scheme: 'Ed448' },
+    };
+    for (const [scheme, a] of Object.entries(schemes) as [SignatureAlgorithm['scheme'], SignatureAlgorithm][]) {
+      for (const k of keyOids) expect(signatureMatchesKey(a, k), `${scheme} with ${k}`).toBe(fits[scheme].includes(k));
+    }
   });
 });
 

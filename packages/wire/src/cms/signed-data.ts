@@ -13,6 +13,7 @@ import {
   type SignerInfoSignatureStyle,
 } from '../algorithms.js';
 import type { CryptoProvider, PrivateKeyHandle } from '../crypto/types.js';
+import { verifySignature } from '../crypto/verify-signature.js';
 import {
   type Element,
   explicit as readExplicit,
@@ -181,7 +182,7 @@ export async function verifySignerInfo(
   const expected = readOctets(md[0], 'messageDigest attribute');
   const actual = await options.crypto.digest(digest.name, sd.eContent ?? new Uint8Array(0));
   if (!equalBytes(expected, actual)) throw new MessageDigestError('messageDigest does not match the content');
-  const ok = await options.crypto.verify(signatureAlgorithm, certificate.publicKey.der, si.signedAttrs, si.signature);
+  const ok = await verifySignature({ crypto: options.crypto, algorithm: signatureAlgorithm, publicKey: certificate.publicKey, data: si.signedAttrs, signature: si.signature });
   if (!ok) throw new SignatureError('SignerInfo signature does not verify');
   return { certificate, digest, signatureAlgorithm, signatureStyle: si.signatureAlgorithm.oid === O.rsaEncryption ? 'rsaEncryption' : 'algorithm' };
 }

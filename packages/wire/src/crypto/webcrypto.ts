@@ -3,7 +3,7 @@
  * @peculiar/webcrypto). WebCrypto has no RSAES-PKCS1-v1_5, DES, 3DES, MD5 or SHA-224, so with this
  * provider messages using them raise UnsupportedAlgorithmError; RSAES-OAEP and AES work.
  */
-import type { CipherName, DigestName, SignatureAlgorithm } from '../algorithms.js';
+import { signatureMatchesKey, type CipherName, type DigestName, type SignatureAlgorithm } from '../algorithms.js';
 import { parseDer, readIntegerBytes, sequence } from '../der/reader.js';
 import { encode, integer, sequence as seq } from '../der/writer.js';
 import { UnsupportedAlgorithmError } from '../errors.js';
@@ -59,6 +59,24 @@ function importParams(alg: SignatureAlgorithm, curve: CurveName | undefined): { 
   }
 }
 
+/**
+ * Whether a WebCrypto signing key was imported for `alg`. RSA keys carry their hash from import
+ * and subtle.sign uses it whatever the caller asked, so a mismatch would be a mislabelled signature.
+ */
+function signingKeyFits(key: Key, alg: SignatureAlgorithm): boolean {
+  const k: { readonly name: string; readonly hash?: { readonly name: string } } = key.algorithm;
+  switch (alg.scheme) {
+    case 'RSASSA-PKCS1-v1_5':
+      return k.name === 'RSASSA-PKCS1-v1_5' && k.hash?.name === HASH[alg.digest];
+    case 'RSASSA-PSS':
+      return k.name === 'RSA-PSS' && k.hash?.name === HASH[alg.digest];
+    case 'ECDSA':
+    case 'Ed25519':
+    case 'Ed448':
+      return k.name === alg.scheme;
+  }
+}
+
 export interface WebCryptoProviderOptions {
   readonly subtle?: Subtle;
   readonly random?: (length: number) => Uint8Array;
@@ -87,6 +105,7 @@ export function webCryptoProvider(options: WebCryptoProviderOptions = {}): Crypt
     },
     async verify(algorithm, spki, data, signature) {
       const info = parsePublicKeyInfo(spki);
+      if (!signatureMatchesKey(algorithm, info.algorithmOid)) return false;
       const p = importParams(algorithm, info.curve);
       let key: Key;
       try {
@@ -102,7 +121,11 @@ export function webCryptoProvider(options: WebCryptoProviderOptions = {}): Crypt
           return false;
         }
       }
-      return subtle.verify(p.verify, key, ab(sig), ab(data));
+      try {
+        return await subtle.verify(p.verify, key, ab(sig), ab(data));
+      } catch {
+        return false; // e.g. OperationError for a PSS salt longer than the key allows
+      }
     },
     async wrapKey(algorithm, spki, contentKey) {
       if (algorithm.scheme !== 'RSAES-OAEP') throw new UnsupportedAlgorithmError('WebCrypto has no RSAES-PKCS1-v1_5');
@@ -130,7 +153,9 @@ export async function webCryptoPrivateKey(o: {
     keyType: info.type,
     publicKeyInfo,
     async sign(algorithm, data) {
+      if (!signatureMatchesKey(algorithm, info.algorithmOid)) throw new TypeError(`a ${info.type} key cannot sign ${algorithm.scheme}`);
       const p = importParams(algorithm, info.curve);
+      if (!signingKeyFits(o.signing, algorithm)) throw new TypeError(`the signing key was not imported for ${algorithm.scheme}${'digest' in algorithm ? ` with ${algorithm.digest}` : ''}`);
       const params = algorithm.scheme === 'RSASSA-PKCS1-v1_5' ? { name: 'RSASSA-PKCS1-v1_5' } : p.verify;
       const sig = new Uint8Array(await subtle.sign(params, o.signing, ab(data)));
       return algorithm.scheme === 'ECDSA' ? ecdsaRawToDer(sig) : sig;

@@ -8,6 +8,7 @@ import {
   type SignatureAlgorithm,
 } from '../algorithms.js';
 import type { CryptoProvider, PrivateKeyHandle } from '../crypto/types.js';
+import { verifySignature } from '../crypto/verify-signature.js';
 import { type DerLimits, DerInput, type Element, readBitString, readOid, readSmallInt, readString, sequence, setOf } from '../der/reader.js';
 import { bitString, encode, implicitConstructed, integer, isPrintable, oid, printableString, sequence as seq, setOf as encSetOf, utf8String } from '../der/writer.js';
 import { CsrError, CsrSignatureError, isScepError } from '../errors.js';
@@ -124,10 +125,10 @@ export function parseCsr(der: Uint8Array, limits?: DerLimits): CertificationRequ
 
 /** Verifies the CSR's self-signature (proof of possession). Raises CsrSignatureError if it fails. */
 export async function verifyCsr(csr: CertificationRequest, crypto: CryptoProvider, legacy?: LegacyPolicy): Promise<void> {
-  const alg = signatureFromAlgorithm(csr.signatureAlgorithm, legacy);
+  const algorithm = signatureFromAlgorithm(csr.signatureAlgorithm, legacy);
   let ok: boolean;
   try {
-    ok = await crypto.verify(alg, csr.publicKey.der, csr.info, csr.signature);
+    ok = await verifySignature({ crypto, algorithm, publicKey: csr.publicKey, data: csr.info, signature: csr.signature });
   } catch (err) {
     if (isScepError(err) && err.code !== 'ERR_MALFORMED') throw err;
     throw new CsrSignatureError('CSR public key or signature is unusable', { cause: err });

@@ -123,6 +123,7 @@ export function nodeCrypto(options: NodeCryptoOptions = {}): CryptoProvider {
     },
     verify(algorithm, spki, data, signature) {
       const { key } = publicKeyEntry(spki);
+      if (!keyFits(algorithm, key)) return false;
       try {
         return verifyWith(algorithm, key, data, signature);
       } catch {
@@ -180,6 +181,20 @@ function spkiId(spki: Uint8Array): string {
   // key chosen to share those bytes stand in for another (server-core/test/key-cache.test.ts).
   return Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength).toString('latin1');
 }
+
+/**
+ * node:crypto's key types for each scheme. crypto.verify takes the scheme from the key, so an
+ * unchecked label would let a DSA or RSA key verify a signature labelled ECDSA.
+ */
+const NODE_KEY_TYPES: Readonly<Record<SignatureAlgorithm['scheme'], readonly string[]>> = {
+  'RSASSA-PKCS1-v1_5': ['rsa'],
+  'RSASSA-PSS': ['rsa', 'rsa-pss'],
+  ECDSA: ['ec'],
+  Ed25519: ['ed25519'],
+  Ed448: ['ed448'],
+};
+
+const keyFits = (alg: SignatureAlgorithm, key: KeyObject): boolean => NODE_KEY_TYPES[alg.scheme].includes(key.asymmetricKeyType ?? '');
 
 /** node:crypto's digest name and key input for a signature algorithm (signing and verifying alike). */
 function signatureInput(alg: SignatureAlgorithm, key: KeyObject): [string | null, KeyObject | SignKeyObjectInput] {
@@ -254,6 +269,8 @@ export function nodePrivateKey(input: NodeKeyInput, options: NodePrivateKeyOptio
     keyType,
     publicKeyInfo,
     async sign(algorithm, data) {
+      // Node may sign anyway: with the key's own scheme, under the wrong label.
+      if (!keyFits(algorithm, key)) throw new TypeError(`a ${keyType} key cannot sign ${algorithm.scheme}`);
       const [digest, signKey] = signatureInput(algorithm, key);
       return place(
         placement,

@@ -8,6 +8,7 @@ import {
   type SignatureAlgorithm,
 } from '../algorithms.js';
 import type { CryptoProvider, PrivateKeyHandle } from '../crypto/types.js';
+import { verifySignature } from '../crypto/verify-signature.js';
 import { type Element, explicit as readExplicit, readBitString, readIntegerBytes, readSmallInt, readTime, sequence, type DerLimits, DerInput } from '../der/reader.js';
 import { bitString, encode, explicit, integer, integerRaw, sequence as seq, time, type DerPart } from '../der/writer.js';
 import { CertificateError, isScepError, MalformedError } from '../errors.js';
@@ -28,7 +29,7 @@ import {
   type KeyUsage,
 } from './extensions.js';
 import { encodeName, readName, type Name, type NameInput } from './name.js';
-import { readPublicKeyInfo, type PublicKeyInfo } from './public-key.js';
+import { parsePublicKeyInfo, readPublicKeyInfo, type PublicKeyInfo } from './public-key.js';
 
 export interface Certificate {
   readonly der: Uint8Array;
@@ -130,15 +131,19 @@ export function parseCertificate(der: Uint8Array, limits?: DerLimits): Certifica
   return readCertificate(root);
 }
 
-/** Verifies `cert`'s signature with the issuer's public key. */
+/**
+ * Verifies `cert`'s signature with the issuer's public key (DER SubjectPublicKeyInfo, or already
+ * parsed). False also when the signature algorithm does not fit the key's type.
+ */
 export async function verifyCertificateSignature(
   cert: Certificate,
-  issuerPublicKeyInfo: Uint8Array,
+  issuerPublicKey: Uint8Array | PublicKeyInfo,
   crypto: CryptoProvider,
   legacy?: LegacyPolicy,
 ): Promise<boolean> {
-  const alg = signatureFromAlgorithm(cert.signatureAlgorithm, legacy);
-  return crypto.verify(alg, issuerPublicKeyInfo, cert.tbs, cert.signature);
+  const algorithm = signatureFromAlgorithm(cert.signatureAlgorithm, legacy);
+  const publicKey = issuerPublicKey instanceof Uint8Array ? parsePublicKeyInfo(issuerPublicKey) : issuerPublicKey;
+  return verifySignature({ crypto, algorithm, publicKey, data: cert.tbs, signature: cert.signature });
 }
 
 export function isSelfIssued(cert: Certificate): boolean {
