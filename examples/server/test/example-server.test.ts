@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync }
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import {
   buildCertificate,
   buildCsr,
@@ -19,6 +19,7 @@ import {
   parseCertificate,
   readCertRep,
   type Certificate,
+  type KeyUsageName,
 } from '@scep/wire';
 import { nodeCrypto, nodePrivateKey } from '@scep/wire/node';
 import { expectExit, start, threadNice, threadpool, usableCores, type Started } from './process.js';
@@ -42,6 +43,28 @@ async function prepare(s: Started, challenge: string, cn: string, path = '') {
   };
   const read = (reply: Uint8Array) => readCertRep(reply, { crypto, request: req, trusted: cas, recipient: { certificate: self, key: k } });
   return { send, read };
+}
+
+/** A self-signed RSA CA certificate valid for a day, with only the key usages given (if any). */
+async function selfSignedCa(subject: string, usages?: KeyUsageName[]): Promise<{ der: Uint8Array; keyObject: KeyObject }> {
+  const keyObject = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const k = nodePrivateKey(keyObject);
+  const extensions = [{ oid: oids.id_ce_basicConstraints, critical: true, value: encodeBasicConstraints({ ca: true }) }];
+  if (usages) extensions.push({ oid: oids.id_ce_keyUsage, critical: true, value: encodeKeyUsage(usages) });
+  const der = await buildCertificate(
+    {
+      serialNumber: 5n,
+      issuer: subject,
+      subject,
+      notBefore: new Date(Date.now() - 60e3),
+      notAfter: new Date(Date.now() + 86400e3),
+      publicKeyInfo: k.publicKeyInfo,
+      extensions,
+      signatureAlgorithm: { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' },
+    },
+    k,
+  );
+  return { der, keyObject };
 }
 
 async function enroll(s: Started, challenge: string, cn = 'example-device', path = ''): Promise<string> {
@@ -229,21 +252,7 @@ describe('later starts', () => {
     }
   });
   it('a profile with enrollmentAgents.trust loads the PEM; devices signing for their own key enroll as before', async () => {
-    const k = nodePrivateKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
-    const agentsCa = await buildCertificate(
-      {
-        serialNumber: 7n,
-        issuer: 'CN=MDM Agents',
-        subject: 'CN=MDM Agents',
-        notBefore: new Date(Date.now() - 60e3),
-        notAfter: new Date(Date.now() + 86400e3),
-        publicKeyInfo: k.publicKeyInfo,
-        extensions: [{ oid: oids.id_ce_basicConstraints, critical: true, value: encodeBasicConstraints({ ca: true }) }],
-        signatureAlgorithm: { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' },
-      },
-      k,
-    );
-    writeFileSync(join(tmp, 'agents.pem'), encodePem('CERTIFICATE', agentsCa));
+    writeFileSync(join(tmp, 'agents.pem'), encodePem('CERTIFICATE', (await selfSignedCa('CN=MDM Agents')).der));
     writeFileSync(join(tmp, 'agents-ok.json'), JSON.stringify({ profiles: { default: { challenge: 'agents-pass', enrollmentAgents: { trust: join(tmp, 'agents.pem') } } } }));
     const s = await start({ SCEP_DATA_DIR: join(tmp, 'agents'), SCEP_CONFIG: join(tmp, 'agents-ok.json') });
     try {
@@ -255,24 +264,7 @@ describe('later starts', () => {
   it('a CA without the key usages RFC 8894 asks for gets a warning, not a refusal', async () => {
     const dir = join(tmp, 'bare-ca');
     mkdirSync(dir, { recursive: true });
-    const kObj = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-    const k = nodePrivateKey(kObj);
-    const der = await buildCertificate(
-      {
-        serialNumber: 5n,
-        issuer: 'CN=Bare CA',
-        subject: 'CN=Bare CA',
-        notBefore: new Date(Date.now() - 60e3),
-        notAfter: new Date(Date.now() + 86400e3),
-        publicKeyInfo: k.publicKeyInfo,
-        extensions: [
-          { oid: oids.id_ce_basicConstraints, critical: true, value: encodeBasicConstraints({ ca: true }) },
-          { oid: oids.id_ce_keyUsage, critical: true, value: encodeKeyUsage(['keyCertSign', 'cRLSign']) },
-        ],
-        signatureAlgorithm: { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' },
-      },
-      k,
-    );
+    const { der, keyObject: kObj } = await selfSignedCa('CN=Bare CA', ['keyCertSign', 'cRLSign']);
     writeFileSync(join(dir, 'ca.crt'), encodePem('CERTIFICATE', der));
     writeFileSync(join(dir, 'ca.key'), kObj.export({ type: 'pkcs8', format: 'pem' }) as string);
     const s = await start({ SCEP_DATA_DIR: dir, SCEP_CHALLENGE: 'bare' });
