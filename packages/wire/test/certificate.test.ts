@@ -15,7 +15,8 @@ import {
   id_ce_subjectAltName,
   id_ce_subjectKeyIdentifier,
 } from '@peculiar/asn1-x509';
-import { readFile } from 'node:fs/promises';
+import { createPublicKey } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildCertificate,
@@ -344,5 +345,33 @@ describe('RSA public keys a client could use to make verification expensive', ()
     expect(parsePublicKeyInfo(pssSpki(modulus(2048), Uint8Array.of(1, 0, 1))).algorithmOid).toBe(oids.id_RSASSA_PSS);
     const { nodeCrypto } = await import('@scep/wire/node');
     throwsWith(() => nodeCrypto().verify({ scheme: 'RSASSA-PSS', digest: 'SHA-256', mgfDigest: 'SHA-256', saltLength: 32 }, pssSpki(modulus(3072), exponent(3064)), new Uint8Array(1), new Uint8Array(384)), 'ERR_MALFORMED');
+  });
+});
+
+describe('EC public keys without a named curve (RFC 5480 §2.1.1)', () => {
+  it('are malformed, with explicit parameters (a real P-256 key, as `openssl ec -param_enc explicit` writes it) or implicitCurve; the named form of the same key verifies', async () => {
+    const { generateKeyPairSync, sign, verify } = await import('node:crypto');
+    const { nodeCrypto } = await import('@scep/wire/node');
+    const dir = await tempDir('scep-ec-explicit-');
+    try {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      await writeFile(dir.file('key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+      const out = await openssl(['ec', '-in', dir.file('key.pem'), '-pubout', '-param_enc', 'explicit', '-outform', 'DER']);
+      expect(out.code).toBe(0);
+      const explicit = new Uint8Array(out.stdout);
+      const named = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));
+      const data = new TextEncoder().encode('signed');
+      const sig = new Uint8Array(sign('sha256', data, { key: privateKey, dsaEncoding: 'der' }));
+      const alg = { scheme: 'ECDSA', digest: 'SHA-256' } as const;
+      expect(await nodeCrypto().verify(alg, named, data, sig)).toBe(true);
+      // OpenSSL itself takes the explicit form and verifies the same signature with it.
+      expect(verify('sha256', data, { key: createPublicKey({ key: Buffer.from(explicit), format: 'der', type: 'spki' }), dsaEncoding: 'der' }, sig)).toBe(true);
+      throwsWith(() => parsePublicKeyInfo(explicit), 'ERR_MALFORMED');
+      throwsWith(() => nodeCrypto().verify(alg, explicit, data, sig), 'ERR_MALFORMED');
+      const implicitCurve = encode(sequence(algorithmIdentifier(oids.id_ecPublicKey, NULL), bitString(parsePublicKeyInfo(named).keyBits)));
+      throwsWith(() => parsePublicKeyInfo(implicitCurve), 'ERR_MALFORMED');
+    } finally {
+      await dir.remove();
+    }
   });
 });

@@ -71,7 +71,9 @@ export function readPublicKeyInfo(el: Element | undefined, what: string): Public
       readRsaPublicKey(bs.bytes);
       return { ...base, type: 'unknown', bits: 0, curve: undefined };
     case O.id_ecPublicKey: {
-      if (alg.parameters?.tag !== Tag.OID) return { ...base, type: 'EC', bits: 0, curve: undefined };
+      // RFC 5480 §2.1.1: implicitCurve and specifiedCurve MUST NOT be used. Explicit curve
+      // parameters are untrusted arithmetic handed to OpenSSL, and no client sends them.
+      if (alg.parameters?.tag !== Tag.OID) throw new MalformedError(`${what}: EC key without a named curve`);
       const c = CURVES.get(readOid(alg.parameters, 'EC named curve'));
       return { ...base, type: 'EC', bits: c?.[1] ?? 0, curve: c?.[0] };
     }
