@@ -19,6 +19,7 @@ import {
 } from '@scep/wire';
 import { ecdsaDerToRaw, ecdsaRawToDer } from '../src/crypto/webcrypto.js';
 import { parseDer } from '../src/der/reader.js';
+import { encode, integer, integerRaw, sequence } from '../src/der/writer.js';
 import { openEnvelopedData, readEnvelope } from '../src/cms/enveloped-data.js';
 import { crypto as nodeProvider, rejectsWith, seededRandom } from './helpers.js';
 
@@ -142,6 +143,26 @@ describe('webCryptoProvider', () => {
       for (const saltLength of [223, 1000, 65535]) {
         expect(await s.provider.verify({ scheme: 'RSASSA-PSS', digest: 'SHA-256', mgfDigest: 'SHA-256', saltLength }, s.handle.publicKeyInfo, data, sig), `${s.label} salt ${saltLength}`).toBe(false);
       }
+    }
+  });
+
+  it('an ECDSA signature has one DER encoding: padded, overlong or negative r/s are false, as with OpenSSL', async () => {
+    const { generateKey, nodeCrypto } = await import('@scep/wire/node');
+    const data = new TextEncoder().encode('signed');
+    const alg = { scheme: 'ECDSA', digest: 'SHA-256' } as const;
+    const k = (await generateKey({ type: 'EC', namedCurve: 'P-256' })).privateKey;
+    const raw = ecdsaDerToRaw(await k.sign(alg, data), 32);
+    const [r, s] = [raw.subarray(0, 32), raw.subarray(32)];
+    // INTEGER contents written as given (integerRaw) or minimal and positive (integer).
+    const canonical = ecdsaRawToDer(raw);
+    const variants = {
+      'zero-padded r': encode(sequence(integerRaw(Uint8Array.of(0, 0, ...r)), integer(s))),
+      'r with a leading byte beyond the curve': encode(sequence(integerRaw(Uint8Array.of(0x01, ...r)), integer(s))), // cut off, this verified before
+      'negative s': encode(sequence(integer(r), integerRaw(Uint8Array.of(0xff, ...s)))),
+    };
+    for (const provider of [...setups.map((x) => x.provider), nodeCrypto()]) {
+      expect(await provider.verify(alg, k.publicKeyInfo, data, canonical)).toBe(true);
+      for (const [what, v] of Object.entries(variants)) expect(await provider.verify(alg, k.publicKeyInfo, data, v), what).toBe(false);
     }
   });
 

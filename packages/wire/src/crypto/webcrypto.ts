@@ -6,7 +6,7 @@
 import { signatureMatchesKey, type CipherName, type DigestName, type SignatureAlgorithm } from '../algorithms.js';
 import { parseDer, readIntegerBytes, sequence } from '../der/reader.js';
 import { encode, integer, sequence as seq } from '../der/writer.js';
-import { UnsupportedAlgorithmError } from '../errors.js';
+import { MalformedError, UnsupportedAlgorithmError } from '../errors.js';
 import { copyBytes } from '../util/bytes.js';
 import { parsePublicKeyInfo, type CurveName } from '../x509/public-key.js';
 import type { CryptoProvider, PrivateKeyHandle } from './types.js';
@@ -30,7 +30,13 @@ export function ecdsaDerToRaw(der: Uint8Array, size: number): Uint8Array {
   const [r, s] = sequence(parseDer(der, 'ECDSA signature'), 'ECDSA signature', 2, 2).map((e) => readIntegerBytes(e, 'ECDSA r/s'));
   const out = new Uint8Array(2 * size);
   for (const [i, v] of [r, s].entries()) {
-    const t = (v as Uint8Array).subarray(Math.max(0, (v as Uint8Array).length - size));
+    const b = v as Uint8Array;
+    // One encoding per signature, as OpenSSL insists (X.690 §8.3.2): positive, minimal, at most
+    // the curve's size. Cutting off extra leading bytes would let many encodings verify.
+    if (((b[0] as number) & 0x80) !== 0) throw new MalformedError('ECDSA r/s: negative');
+    if (b.length > 1 && b[0] === 0 && ((b[1] as number) & 0x80) === 0) throw new MalformedError('ECDSA r/s: not minimal');
+    const t = b[0] === 0 ? b.subarray(1) : b;
+    if (t.length > size) throw new MalformedError('ECDSA r/s: longer than the curve');
     out.set(t, (i + 1) * size - t.length);
   }
   return out;
