@@ -81,7 +81,9 @@ export class SharedState {
   private readonly challenge = new Map<string, InMemoryChallengeStore>();
   private readonly pending = new Map<string, InMemoryPendingStore>();
   private readonly reply = new Map<string, InMemoryReplyCache>();
-  private readonly replay = new Map<string, ReplayCache>();
+  // One for every profile: a signed challenge is single-use across profiles (the nonce is the
+  // token's, not the profile's), else one token enrolls once on each profile trusting its signer.
+  private readonly replay = new ReplayCache();
   private readonly rate = new Map<string, RateLimiter>();
 
   constructor(settings: Settings) {
@@ -90,7 +92,6 @@ export class SharedState {
       this.pending.set(p.name, new InMemoryPendingStore());
       if (settings.replyCacheEntries > 0) this.reply.set(p.name, new InMemoryReplyCache({ maxEntries: settings.replyCacheEntries }));
       if (p.intune) {
-        this.replay.set(p.name, new ReplayCache());
         const limit = (p.intune as { rateLimit?: unknown }).rateLimit;
         this.rate.set(p.name, new RateLimiter(typeof limit === 'number' ? { limit } : {}));
       }
@@ -106,7 +107,7 @@ export class SharedState {
       case 'reply':
         return this.reply.get(profile);
       case 'replay':
-        return this.replay.get(profile);
+        return this.replay;
       case 'rate':
         return this.rate.get(profile);
       case 'metrics':

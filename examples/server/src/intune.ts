@@ -53,7 +53,14 @@ function num(v: unknown, where: string, min: number, max: number): number | unde
 export async function intuneFor(
   s: ProfileSettings,
   settings: Settings,
-  o: { readonly crypto: CryptoProvider; readonly now: () => Date; readonly log: (line: string) => void; readonly stores?: IntuneStores },
+  o: {
+    readonly crypto: CryptoProvider;
+    readonly now: () => Date;
+    readonly log: (line: string) => void;
+    readonly stores?: IntuneStores;
+    /** The replay store every profile shares (single process; with workers `stores` has it). */
+    readonly replay?: ReplayStore;
+  },
 ): Promise<IntuneWiring> {
   const cfg = s.intune as Raw;
   const where = `profile ${s.name}: intune`;
@@ -86,7 +93,7 @@ export async function intuneFor(
       ...(audience ? { audience } : {}),
       ...(cfg['maxValiditySeconds'] !== undefined ? { maxValiditySeconds: num(cfg['maxValiditySeconds'], `${where}.maxValiditySeconds`, 60, 30 * 86400) as number } : {}),
       ...(cfg['clockSkewSeconds'] !== undefined ? { clockSkewSeconds: num(cfg['clockSkewSeconds'], `${where}.clockSkewSeconds`, 0, 600) as number } : {}),
-      replayStore: o.stores?.replay ?? new ReplayCache(),
+      replayStore: o.stores?.replay ?? o.replay ?? new ReplayCache(),
       rateLimitStore: o.stores?.rate ?? new RateLimiter(rateLimit === undefined ? {} : { limit: rateLimit }),
     });
     dispatcher = new IntuneDispatcher({ validator, mode, anchors });

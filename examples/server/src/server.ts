@@ -31,6 +31,7 @@ import { nodeCrypto, placementStats, RsaThreadPool } from '@scep/wire/node';
 import { loadOrCreatePki, type Pki } from './pki.js';
 import type { ProfileSettings, Settings } from './settings.js';
 import { ExampleConfigError } from './errors.js';
+import { ReplayCache } from '@scep/intune';
 import { intuneFor, type IntuneStores, type IntuneWiring } from './intune.js';
 
 export interface ProfileRuntime {
@@ -92,6 +93,8 @@ export async function createExampleServer(
   const now = o.now ?? ((): Date => new Date());
   const log = o.log ?? ((): void => undefined);
   const pkis = new Map<string, Pki>();
+  // One replay store for all Intune profiles: a signed challenge enrolls once, on one profile.
+  const replay = new ReplayCache();
   // One pool for every profile's keys; its idle threads do not keep the process alive.
   // They start on the first unwrap, after main.ts has lowered the other helpers: they lower themselves.
   const threads = settings.unwrapThreads > 0 ? new RsaThreadPool({ threads: settings.unwrapThreads, ...(settings.helperNice > 0 ? { nice: settings.helperNice } : {}) }) : undefined;
@@ -104,7 +107,7 @@ export async function createExampleServer(
       pkis.set(s.dataDir, pki);
     }
     const store = o.shared?.challengeStore(s.name) ?? new InMemoryChallengeStore();
-    const intune = s.intune ? await intuneFor(s, settings, { crypto, now, log, ...(o.shared ? { stores: o.shared.intuneStores(s.name) } : {}) }) : undefined;
+    const intune = s.intune ? await intuneFor(s, settings, { crypto, now, log, replay, ...(o.shared ? { stores: o.shared.intuneStores(s.name) } : {}) }) : undefined;
     const ca = createLocalCa({
       ca: { certificate: pki.ca.certificate, key: pki.ca.key, chain: pki.ca.chain.slice(1) },
       crypto,

@@ -108,6 +108,32 @@ describe.runIf(peerAvailable('micromdm'))('micromdm scepclient with an Intune si
   });
 });
 
+describe.runIf(peerAvailable('micromdm'))('two Intune profiles trusting the same signer', () => {
+  for (const workers of ['1', '2']) {
+    it(`a token enrolls once, on one profile: the other refuses it as a replay (SCEP_WORKERS=${workers})`, async () => {
+      const anchors = join(tmp, `two-${workers}.pem`);
+      writeFileSync(anchors, a.pem);
+      const intune = { model: 'signed-challenge', trustAnchors: anchors, audience: AUD };
+      const config = join(tmp, `two-${workers}.json`);
+      writeFileSync(config, JSON.stringify({ profiles: { wifi: { intune, dataDir: join(tmp, `wifi-${workers}`) }, vpn: { intune, dataDir: join(tmp, `vpn-${workers}`) } } }));
+      const two = await start({ SCEP_DATA_DIR: join(tmp, `two-${workers}`), SCEP_CONFIG: config, SCEP_LEGACY: '1', SCEP_WORKERS: workers });
+      try {
+        const t = token(a, 'mm-two-profiles');
+        const first = await runPeer('enroll-micromdm.sh', ['--cn', 'mm-two-profiles', `${two.url}/wifi`, t]);
+        expect(first.code, first.stdout + first.stderr).toBe(0);
+        const second = await runPeer('enroll-micromdm.sh', ['--cn', 'mm-two-profiles', `${two.url}/vpn`, t]);
+        expect(second.code).toBe(1);
+        expect(second.stderr).toContain('failInfo: badMessageCheck');
+        // a token of its own enrolls on the second profile
+        const own = await runPeer('enroll-micromdm.sh', ['--cn', 'mm-two-profiles', `${two.url}/vpn`, token(a, 'mm-two-profiles')]);
+        expect(own.code, own.stderr).toBe(0);
+      } finally {
+        await two.stop();
+      }
+    });
+  }
+});
+
 describe('bad Intune settings', () => {
   it('an unreadable anchors file is one clear line and exit 2', async () => {
     const r = await expectExit({ SCEP_DATA_DIR: join(tmp, 'bad1'), SCEP_INTUNE_TRUST_ANCHORS: join(tmp, 'missing.pem') });
