@@ -5,9 +5,10 @@
  * - DNS (`san_dns` ↔ dNSName): ASCII lower-case (RFC 4343), one trailing dot removed.
  * - RFC 822 (`san_rfc822` ↔ rfc822Name): the domain (after the last `@`) ASCII lower-cased; the
  *   local part is compared exactly, since RFC 5321 §2.4 lets it be case-sensitive.
- * - UPN (`san_upn` ↔ otherName 1.3.6.1.4.1.311.20.2.3): the whole value lower-cased. Entra ID and
- *   Active Directory match UPNs case-insensitively and keep them unique that way, so case carries
- *   no identity.
+ * - UPN (`san_upn` ↔ otherName 1.3.6.1.4.1.311.20.2.3): the whole value ASCII lower-cased. Entra
+ *   ID and Active Directory match UPNs case-insensitively and keep them unique that way, so case
+ *   carries no identity. Only ASCII: full Unicode lower-casing maps the Kelvin sign (U+212A) to `k`,
+ *   which would put a spelling nobody granted into the certificate.
  * - CN is compared exactly: it is free text and the connector copies it from the same source.
  *
  * Duplicates collapse. No Unicode normalisation is applied: both sides come from the same
@@ -34,7 +35,7 @@ export function normaliseRfc822Name(address: string): string {
 }
 
 export function normaliseUpn(upn: string): string {
-  return upn.toLowerCase();
+  return asciiLower(upn);
 }
 
 function sameSet(a: readonly string[], b: readonly string[], normalise: (s: string) => string): boolean {

@@ -51,8 +51,13 @@ describe('normalisation', () => {
     expect(normaliseRfc822Name('"a@b"@Example.com')).toBe('"a@b"@example.com');
     expect(normaliseRfc822Name('no-at-sign')).toBe('no-at-sign');
   });
-  it('UPN: whole value lower-cased', () => {
+  it('UPN: whole value lower-cased, ASCII only', () => {
     expect(normaliseUpn('Alice@Corp.Example.COM')).toBe('alice@corp.example.com');
+    // U+212A KELVIN SIGN lower-cases to "k" in full Unicode: a spelling nobody granted.
+    expect(normaliseUpn('\u212Aim@corp.example.test')).not.toBe('kim@corp.example.test');
+    expect(normaliseUpn('Jürgen@CORP.example.test')).toBe('jürgen@corp.example.test');
+    expect(binds(claims({ san_upn: ['kim@corp.example.test'] }), csr({ upns: ['\u212Aim@corp.example.test'] }))).toBe('upns');
+    expect(binds(claims({ san_upn: ['kim@corp.example.test'] }), csr({ upns: ['KIM@corp.example.test'] }))).toBe(true);
   });
 });
 
