@@ -15,6 +15,11 @@ export interface FetchInit {
   readonly headers: Record<string, string>;
   readonly body?: string;
   readonly signal: AbortSignal;
+  /**
+   * Always 'error': a redirect would re-send the body (the client secret, a CSR) to wherever the
+   * Location names. Microsoft's endpoints answer these calls directly.
+   */
+  readonly redirect: 'error';
 }
 
 /** `fetch` as this package calls it; `globalThis.fetch` satisfies it. */
@@ -65,6 +70,7 @@ export async function httpCall(options: HttpCallOptions): Promise<HttpCallResult
     method: options.method,
     headers: options.headers,
     signal: controller.signal,
+    redirect: 'error',
     ...(options.body === undefined ? {} : { body: options.body }),
   };
   try {

@@ -120,3 +120,29 @@ describe('accessTokenProvider', () => {
     expect(await code(bad.getAccessToken(GRAPH_SCOPE))).toBe('ERR_INTUNE_AUTH_FAILED');
   });
 });
+
+describe('redirects on outbound calls', () => {
+  it('are not followed: a 307 from the token endpoint does not carry client_secret to another origin', async () => {
+    const { createServer } = await import('node:http');
+    const seen: string[] = [];
+    const collector = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen.push(`${req.method ?? ''} ${req.url ?? ''} ${body}`);
+        res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"invalid_client"}');
+      });
+    });
+    const port = (s: { address(): unknown }): number => (s.address() as { port: number }).port;
+    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+    const redirector = createServer((_req, res) => res.writeHead(307, { location: `http://127.0.0.1:${port(collector)}/steal` }).end());
+    await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
+    try {
+      expect(await code(provider(undefined, { loginBaseUrl: `http://127.0.0.1:${port(redirector)}` }).getAccessToken(INTUNE_SCOPE))).toBe('ERR_INTUNE_AUTH_FAILED');
+      expect(seen).toEqual([]);
+    } finally {
+      redirector.close();
+      collector.close();
+    }
+  });
+});
