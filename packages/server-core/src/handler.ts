@@ -252,7 +252,7 @@ export function createScepHandler(config: ScepServerConfig): ScepHandler {
         url: request.url,
         contentType: request.contentType ?? null,
         body: async () => {
-          if (body.length > maxBody) throw new HttpError(413, 'body too large');
+          if (body.length > maxBody || (request.contentLength ?? 0) > maxBody) throw new HttpError(413, 'body too large');
           return body;
         },
       },

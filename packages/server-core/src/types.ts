@@ -29,6 +29,11 @@ export interface ScepHttpRequest {
    * with 413 without being looked at.
    */
   readonly body?: Uint8Array;
+  /**
+   * The declared Content-Length, when the adapter did not read a body that long: above
+   * `maxBodySize` the handler answers 413 without a body.
+   */
+  readonly contentLength?: number;
 }
 
 /**

@@ -4,7 +4,7 @@
  * the body (e.g. express.raw()), that Buffer is used; otherwise the body is read here, bounded.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dispatchNode, nodeBody, nodeContext, type FetchHandler, type NodeAdapterOptions } from './node.js';
+import { nodeContext, serveNode, type FetchHandler, type NodeAdapterOptions } from './node.js';
 
 type Next = (err?: unknown) => void;
 interface ExpressLikeRequest extends IncomingMessage {
@@ -29,15 +29,17 @@ export function scepExpress(handler: FetchHandler, options: ExpressAdapterOption
       return;
     }
     const context = nodeContext(req, options.clientCertificates !== false);
-    nodeBody(req, limit, req.body)
-      .then((b) => {
-        // Express rewrites req.url under a mount path; the handler routes on the full path.
-        const original = req.url;
-        req.url = full;
-        const done = dispatchNode(handler, req, res, origin, b, context);
+    // Express rewrites req.url under a mount path; the handler routes on the full path.
+    const original = req.url;
+    req.url = full;
+    serveNode(handler, req, res, origin, limit, context, req.body).then(
+      () => {
         req.url = original;
-        return done;
-      })
-      .catch(next);
+      },
+      (err: unknown) => {
+        req.url = original;
+        next(err);
+      },
+    );
   };
 }

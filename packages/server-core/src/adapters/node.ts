@@ -154,16 +154,41 @@ export function nodeContext(req: IncomingMessage, clientCertificates: boolean): 
 
 /**
  * Hands a request whose body is already in memory to the handler: through `serve` when the handler
- * has it, else through a Request and a Response.
+ * has it, else through a Request and a Response. `contentLength`: a declared length whose body was
+ * not read (the handler answers 413 from it).
  */
-export async function callHandler(handler: FetchHandler, req: IncomingMessage, origin: string, body: Uint8Array | undefined, context: RequestContext): Promise<ScepHttpResponse> {
-  if (handler.serve) return handler.serve({ method: req.method ?? 'GET', url: req.url ?? '/', contentType: req.headers['content-type'] ?? null, ...(body ? { body } : {}) }, context);
+export async function callHandler(handler: FetchHandler, req: IncomingMessage, origin: string, body: Uint8Array | undefined, context: RequestContext, contentLength?: number): Promise<ScepHttpResponse> {
+  if (handler.serve) {
+    return handler.serve({ method: req.method ?? 'GET', url: req.url ?? '/', contentType: req.headers['content-type'] ?? null, ...(body ? { body } : {}), ...(contentLength === undefined ? {} : { contentLength }) }, context);
+  }
+  // Unread, the body streams into the Request; the handler refuses its declared length unread.
   return fromResponse(await handler(toRequest(req, origin, body), context));
 }
 
 /** callHandler, then writes the reply. */
 export async function dispatchNode(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, origin: string, body: Uint8Array | undefined, context: RequestContext): Promise<void> {
   writeServed(res, await callHandler(handler, req, origin, body, context));
+}
+
+/** The Content-Length header as a number, if it is one. */
+function declaredLength(req: IncomingMessage): number | undefined {
+  const v = req.headers['content-length'];
+  return v !== undefined && /^\d{1,15}$/.test(v) ? Number(v) : undefined;
+}
+
+/**
+ * Reads the body (at most `limit` bytes, or the Buffer a body parser left in `parsed`), calls the
+ * handler and writes its reply. A body declared longer than `limit` is not read at all. When a
+ * body was not read to its end, the reply closes the connection: otherwise Node would keep reading
+ * and dropping the rest to reuse it.
+ */
+export async function serveNode(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, origin: string, limit: number, context: RequestContext, parsed?: unknown): Promise<void> {
+  const declared = declaredLength(req);
+  const unread = declared !== undefined && declared > limit && !Buffer.isBuffer(parsed) && !req.readableEnded;
+  const body = unread ? undefined : await nodeBody(req, limit, parsed);
+  const r = await callHandler(handler, req, origin, body, context, unread ? declared : undefined);
+  const cut = unread || (body !== undefined && body.length >= limit && !Buffer.isBuffer(parsed));
+  writeServed(res, cut ? { ...r, headers: { ...r.headers, connection: 'close' } } : r);
 }
 
 function internalError(res: ServerResponse): void {
@@ -177,14 +202,15 @@ export function toNodeListener(handler: FetchHandler, options: NodeAdapterOption
   const withCerts = options.clientCertificates !== false;
   const limit = options.maxBufferedBody ?? 1024 * 1024 + 1;
   return (req, res) => {
-    const context = nodeContext(req, withCerts);
-    nodeBody(req, limit)
-      .then((b) => dispatchNode(handler, req, res, origin, b, context))
-      .catch(() => internalError(res));
+    serveNode(handler, req, res, origin, limit, nodeContext(req, withCerts)).catch(() => internalError(res));
   };
 }
 
-/** An http.Server serving the handler (listen() it yourself; for https, use toNodeListener with https.createServer). */
+/**
+ * An http.Server serving the handler (listen() it yourself; for https, use toNodeListener with
+ * https.createServer). Its requestTimeout is 60 s instead of Node's 300 s: a SCEP request is a few
+ * kilobytes, and one that stalls holds its buffer until then.
+ */
 export function createScepServer(handler: FetchHandler, options: NodeAdapterOptions = {}): Server {
-  return createHttpServer(toNodeListener(handler, options));
+  return createHttpServer({ requestTimeout: 60_000 }, toNodeListener(handler, options));
 }
