@@ -67,6 +67,8 @@ export async function intuneFor(
   const model = cfg['model'] ?? 'signed-challenge';
   const mode = cfg['mode'] ?? (s.challenge.type === 'none' ? 'intune-only' : 'mixed');
   if (mode !== 'mixed' && mode !== 'intune-only') throw new ExampleConfigError(`${where}.mode must be "mixed" or "intune-only"`);
+  // Mixed falls back to the profile's challenge for requests without a token: with none, anyone enrolls.
+  if (mode === 'mixed' && s.challenge.type === 'none') throw new ExampleConfigError(`${where}: "mode": "mixed" with "challenge": {"type": "none"} lets requests without a token enroll; use "intune-only"`);
   let dispatcher: IntuneDispatcher;
   let stop: () => void = () => undefined;
   if (model === 'signed-challenge') {

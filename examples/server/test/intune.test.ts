@@ -141,6 +141,13 @@ describe('bad Intune settings', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^scep-example: error: profile default: intune: trust anchors .*missing\.pem/);
   });
+  it('mixed mode on a profile without a challenge is refused (requests without a token would enroll)', async () => {
+    const config = join(tmp, 'mixed-none.json');
+    writeFileSync(config, JSON.stringify({ profiles: { default: { challenge: { type: 'none' }, intune: { model: 'signed-challenge', trustAnchors: anchorsPath, mode: 'mixed' } } } }));
+    const r = await expectExit({ SCEP_DATA_DIR: join(tmp, 'bad3'), SCEP_CONFIG: config });
+    expect(r.stderr).toMatch(/"mode": "mixed" with "challenge": \{"type": "none"\} lets requests without a token enroll/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
   it('Intune options without anchors', async () => {
     const r = await expectExit({ SCEP_DATA_DIR: join(tmp, 'bad2'), SCEP_INTUNE_AUDIENCE: AUD });
     expect(r.code).toBe(2);
