@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { decodePem, parseCertificate, toHex, type Certificate } from '@scep/wire';
 import { nodeCrypto } from '@scep/wire/node';
 import { isIssuedBy } from '@scep/server-core';
-import { peerAvailable, runPeer } from '../../../packages/wire/test/interop/peers.js';
+import { PEER_TEST_TIMEOUT_MS, peerAvailable, runPeer } from '../../../packages/wire/test/interop/peers.js';
 import { start, type Started } from './process.js';
 
 const crypto = nodeCrypto();
@@ -44,8 +44,6 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-// Each test drives a real client through several enrollments: 1-2 s alone, longer on a busy CI machine.
-const PEER_TIMEOUT_MS = 60_000;
 
 const pemCert = (path: string): Certificate => parseCertificate(decodePem(readFileSync(path, 'utf8')).find((b) => b.label === 'CERTIFICATE')?.der as Uint8Array);
 const spki = (keyPath: string): string => toHex(new Uint8Array(createPublicKey(readFileSync(keyPath)).export({ type: 'spki', format: 'der' })));
@@ -80,7 +78,7 @@ describe.runIf(peerAvailable('micromdm'))('micromdm scepclient 2.1.0 (legacy pro
     const bad = await runPeer('enroll-micromdm.sh', [`${s.url}/legacy`, 'wrong-challenge']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('failInfo: badRequest');
-  }, PEER_TIMEOUT_MS);
+  }, PEER_TEST_TIMEOUT_MS);
 });
 
 describe.runIf(peerAvailable('certmonger'))('certmonger scep-submit 0.79 (GET)', () => {
@@ -103,13 +101,13 @@ describe.runIf(peerAvailable('certmonger'))('certmonger scep-submit 0.79 (GET)',
       // certmonger chose the cipher from GetCACaps: AES-256 where AES is listed, 3DES where only DES3 is
       const want = cipher === 'AES-256' ? 'AES-256-CBC' : 'DES-EDE3-CBC';
       expect(await counter('scep_issued_by_algorithm_total', { profile, cipher: want, digest: 'SHA-256' })).toBe(3);
-    }, PEER_TIMEOUT_MS);
+    }, PEER_TEST_TIMEOUT_MS);
   }
   it('is refused with a wrong challenge', async () => {
     const r = await runPeer('enroll-certmonger.sh', ['--timeout', '40', s.url, 'not-the-challenge']);
     expect(r.code).toBe(1);
     expect(await counter('scep_rejected_total', { profile: 'default', reason: 'challenge_invalid' })).toBeGreaterThanOrEqual(1);
-  }, PEER_TIMEOUT_MS);
+  }, PEER_TEST_TIMEOUT_MS);
 });
 
 describe.runIf(peerAvailable('strongswan'))('strongSwan pki --scep 5.9.8', () => {
@@ -126,7 +124,7 @@ describe.runIf(peerAvailable('strongswan'))('strongSwan pki --scep 5.9.8', () =>
       await expectIssued(join(out, 'renewed.pem'), join(out, 'renew-key.pem'));
       const want = cipher === 'aes' ? 'AES-128-CBC' : 'DES-EDE3-CBC';
       expect(await counter('scep_issued_by_algorithm_total', { profile, cipher: want, digest: 'SHA-256' })).toBeGreaterThanOrEqual(2);
-    }, PEER_TIMEOUT_MS);
+    }, PEER_TEST_TIMEOUT_MS);
   }
   it('PENDING, then polled to success once an operator approves', async () => {
     const out = join(tmp, 'ss-pending');
@@ -149,5 +147,5 @@ describe.runIf(peerAvailable('strongswan'))('strongSwan pki --scep 5.9.8', () =>
     await expectIssued(join(out, 'cert.pem'), join(out, 'key.pem'));
     expect(await counter('scep_pending_total', { profile: 'manual' })).toBe(1);
     expect(await counter('scep_served_total', { profile: 'manual', operation: 'CertPoll' })).toBeGreaterThanOrEqual(2);
-  }, PEER_TIMEOUT_MS);
+  }, PEER_TEST_TIMEOUT_MS);
 });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCertificate, encodePem } from '@scep/wire';
 import { nodePrivateKey } from '@scep/wire/node';
-import { peerAvailable, runPeer } from '../../../packages/wire/test/interop/peers.js';
+import { PEER_TEST_TIMEOUT_MS, peerAvailable, runPeer } from '../../../packages/wire/test/interop/peers.js';
 import { expectExit, start, type Started } from './process.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'scep-intune-'));
@@ -71,14 +71,14 @@ describe.runIf(peerAvailable('micromdm'))('micromdm scepclient with an Intune si
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('failInfo: badMessageCheck');
     expect(await counter('scep_pkcsreq_intune_total', 'replay')).toBe(1);
-  });
+  }, PEER_TEST_TIMEOUT_MS);
   it('a token for another device name is refused (claim_mismatch); the static challenge still works (mixed mode)', async () => {
     const wrong = await runPeer('enroll-micromdm.sh', ['--cn', 'mm-other', s.url, token(a, 'mm-intune-device')]);
     expect(wrong.code).toBe(1);
     expect(await counter('scep_pkcsreq_intune_total', 'claim_mismatch')).toBe(1);
     const fallback = await runPeer('enroll-micromdm.sh', ['--cn', 'mm-static', s.url, 'static-fallback']);
     expect(fallback.code, fallback.stderr).toBe(0);
-  });
+  }, PEER_TEST_TIMEOUT_MS);
   it('anchors rotate: SIGHUP reloads the file; the admin API reports and reloads', async () => {
     const stats = (await (await fetch(`${s.origin}/admin/intune`, { headers: auth })).json()) as { anchors: { anchors: { subject: string; daysToExpiry: number }[] } };
     expect(stats.anchors.anchors.map((x) => x.subject)).toEqual([expect.stringContaining('Intune Signer A')]);
@@ -105,7 +105,7 @@ describe.runIf(peerAvailable('micromdm'))('micromdm scepclient with an Intune si
     const st = (await (await fetch(`${s.origin}/admin/intune`, { headers: auth })).json()) as typeof stats;
     expect(st.anchors.anchors.map((x) => x.subject)).toEqual([expect.stringContaining('Intune Signer B')]);
     writeFileSync(anchorsPath, b.pem);
-  });
+  }, PEER_TEST_TIMEOUT_MS);
 });
 
 describe.runIf(peerAvailable('micromdm'))('two Intune profiles trusting the same signer', () => {
@@ -130,7 +130,7 @@ describe.runIf(peerAvailable('micromdm'))('two Intune profiles trusting the same
       } finally {
         await two.stop();
       }
-    });
+    }, PEER_TEST_TIMEOUT_MS);
   }
 });
 

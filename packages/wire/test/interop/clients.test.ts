@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { decodePem, parseCsr, toHex } from '@scep/wire';
 import { makeParty, type Party } from '../helpers.js';
 import { startResponder, type Responder } from './responder.js';
-import { peerAvailable, runPeer } from './peers.js';
+import { PEER_TEST_TIMEOUT_MS, peerAvailable, runPeer } from './peers.js';
 
 const CAPS = ['AES', 'DES3', 'POSTPKIOperation', 'Renewal', 'SHA-1', 'SHA-256', 'SHA-384', 'SHA-512', 'SCEPStandard'];
 let ca: Party;
@@ -52,7 +52,7 @@ describe.runIf(peerAvailable('micromdm'))('micromdm scepclient 2.1.0', () => {
     expect(renewal?.request?.type === 'RenewalReq' && toHex(renewal.request.csr.der)).toBe(toHex(csr));
     // RenewalReq is signed by the certificate issued for the PKCSReq (the script leaves it in client.pem).
     expect(toHex(renewal?.message?.signer.der ?? new Uint8Array())).toBe(toHex(pemDer(join(out, 'client.pem'), 'CERTIFICATE')));
-  });
+  }, PEER_TEST_TIMEOUT_MS);
 });
 
 describe.runIf(peerAvailable('certmonger'))('certmonger scep-submit 0.79', () => {
@@ -82,7 +82,7 @@ describe.runIf(peerAvailable('certmonger'))('certmonger scep-submit 0.79', () =>
     expect(csr).toBeDefined();
     expect(cap?.request?.type === 'PKCSReq' && toHex(cap.request.csr.der)).toBe(toHex(csr as Uint8Array));
     expect(cap?.request?.type === 'PKCSReq' && cap.request.csr.challengePassword).toBe('cm-challenge');
-  });
+  }, PEER_TEST_TIMEOUT_MS);
 });
 
 describe.runIf(peerAvailable('strongswan'))('strongSwan pki --scep 5.9.8', () => {
@@ -112,6 +112,6 @@ describe.runIf(peerAvailable('strongswan'))('strongSwan pki --scep 5.9.8', () =>
       const { createPublicKey } = await import('node:crypto');
       const spki = new Uint8Array(createPublicKey(readFileSync(join(out, 'key.pem'))).export({ type: 'spki', format: 'der' }));
       expect(toHex(cap.request.csr.publicKey.der)).toBe(toHex(spki));
-    });
+    }, PEER_TEST_TIMEOUT_MS);
   }
 });

@@ -31,6 +31,12 @@ export interface RunResult {
   readonly stderr: string;
 }
 
+/**
+ * Per-test timeout for a test that drives a real client: about a second alone, several on a busy
+ * CI machine (certmonger runs its own daemon and polls it). vitest's 5 s default is too short.
+ */
+export const PEER_TEST_TIMEOUT_MS = 60_000;
+
 /** Runs a peer script asynchronously (the test's own HTTP server must keep serving meanwhile). */
 export function runPeer(script: string, args: readonly string[], timeoutMs = 180_000): Promise<RunResult> {
   return new Promise((res) => {
