@@ -12,7 +12,7 @@ import {
   parseNextCaCertResponse,
   toHex,
 } from '@scep/wire';
-import { crypto, makeParty, makePki, NOW, rejectsWith, throwsWith, type Party, type Pki, flip } from './helpers.js';
+import { crypto, makeParty, makePki, NOW, rejectsWith, throwsWith, type Party, type Pki, flip, indexOfBytes } from './helpers.js';
 
 let pki: Pki;
 let next: Party;
@@ -85,7 +85,7 @@ describe('GetNextCACert', () => {
 
   it('tampered content → ERR_MESSAGE_DIGEST_MISMATCH; not SignedData → ERR_MALFORMED', async () => {
     const body = await buildNextCaCertResponse({ certificates: [next.certificate.der], signer: pki.ca, now: NOW, crypto });
-    const at = toHex(body).indexOf(toHex(next.certificate.signature)) / 2;
+    const at = indexOfBytes(body, next.certificate.signature);
     const bad = body.slice();
     flip(bad, at + 5, 1);
     await rejectsWith(parseNextCaCertResponse(bad, { currentCa: pki.ca.certificate, crypto }), 'ERR_MESSAGE_DIGEST_MISMATCH');

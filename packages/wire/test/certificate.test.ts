@@ -37,6 +37,7 @@ import {
   parsePublicKeyInfo,
   RSA_MAX_EXPONENT_BITS,
   RSA_MAX_MODULUS_BITS,
+  fromHex,
   toHex,
   verifyCertificateSignature,
   type Certificate,
@@ -45,7 +46,7 @@ import {
 } from '@scep/wire';
 import { generateKey } from '@scep/wire/node';
 import { algorithmIdentifier, bitString, encode, integerRaw, NULL, sequence } from '../src/der/writer.js';
-import { crypto, keyId, makePki, throwsWith, type Pki, flip } from './helpers.js';
+import { crypto, keyId, makePki, throwsWith, type Pki, flip, indexOfBytes } from './helpers.js';
 import { openssl, tempDir } from './tools.js';
 import { x509 } from './x509-reference.js';
 
@@ -280,7 +281,7 @@ describe('parseCertificate on bad input raises CertificateError', () => {
     const tbs = encodeTbsCertificate(template());
     // Rewrite the version INTEGER 2 (v3) to 0 (v1), keeping the extensions.
     const v1 = tbs.slice();
-    const at = toHex(v1).indexOf('a003020102') / 2;
+    const at = indexOfBytes(v1, fromHex('a003020102'));
     v1[at + 4] = 0;
     const { bitString, encode, sequence } = await import('../src/der/writer.js');
     const { encodeSignatureAlgorithm } = await import('@scep/wire');

@@ -11,6 +11,7 @@ import {
   encodeSubjectAltName,
   oids,
   parseCsr,
+  fromHex,
   toHex,
   verifyCsr,
   type PrivateKeyHandle,
@@ -18,7 +19,7 @@ import {
 } from '@scep/wire';
 import { generateKey } from '@scep/wire/node';
 import { printableString } from '../src/der/writer.js';
-import { crypto, rejectsWith, throwsWith, flip } from './helpers.js';
+import { crypto, rejectsWith, throwsWith, flip, indexOfBytes } from './helpers.js';
 import { openssl, tempDir } from './tools.js';
 
 const SANS = [
@@ -138,7 +139,7 @@ describe('refusals', () => {
   it('a tampered CSR is refused with ERR_CSR_SIGNATURE_INVALID (and openssl agrees)', async () => {
     for (const k of keys) {
       const der = await build(k);
-      const i = toHex(der).indexOf(toHex(new TextEncoder().encode('secret-123'))) / 2;
+      const i = indexOfBytes(der, 'secret-123');
       const bad = der.slice();
       flip(bad, i, 0x01); // 'secret-123' → 'recret-123': still a valid PrintableString
       const csr = parseCsr(bad);
@@ -171,7 +172,7 @@ describe('refusals', () => {
     const good = await buildCsr({ subject: 'CN=x', signatureAlgorithm: k.alg }, k.key);
     throwsWith(() => parseCsr(good.subarray(0, good.length - 1)), 'ERR_CSR_INVALID');
     const v1 = good.slice();
-    const at = toHex(v1).indexOf('020100') / 2; // CertificationRequestInfo version INTEGER 0
+    const at = indexOfBytes(v1, fromHex('020100')); // CertificationRequestInfo version INTEGER 0
     v1[at + 2] = 1;
     throwsWith(() => parseCsr(v1), 'ERR_CSR_INVALID');
     const twice = await buildCsr({ subject: 'CN=x', attributes: [{ oid: oids.id_challengePassword, values: [printableString('a')] }], challengePassword: 'a', signatureAlgorithm: k.alg }, k.key);

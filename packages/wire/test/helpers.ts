@@ -129,6 +129,17 @@ export function makePki(): Promise<Pki> {
 }
 
 /** XORs one byte in place (a tampering helper). */
+/**
+ * Where `needle` (bytes, or text as UTF-8) first occurs in `bytes`, byte-aligned; throws if it
+ * does not. Searching a hex string instead can match between two bytes.
+ */
+export function indexOfBytes(bytes: Uint8Array, needle: Uint8Array | string): number {
+  const n = typeof needle === 'string' ? new TextEncoder().encode(needle) : needle;
+  const i = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(Buffer.from(n.buffer, n.byteOffset, n.byteLength));
+  if (i < 0) throw new Error('indexOfBytes: not found');
+  return i;
+}
+
 export function flip(bytes: Uint8Array, index: number, xor = 1): void {
   bytes[index] = (bytes[index] as number) ^ xor;
 }

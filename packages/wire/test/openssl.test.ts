@@ -15,7 +15,7 @@ import {
   type CipherName,
   type SignerInfoSignatureStyle,
 } from '@scep/wire';
-import { crypto, makeCsr, makeParty, makePki, NOW, type Party, type Pki, flip } from './helpers.js';
+import { crypto, makeCsr, makeParty, makePki, NOW, type Party, type Pki, flip, indexOfBytes } from './helpers.js';
 import { LEGACY_PROVIDERS, openssl, tempDir } from './tools.js';
 
 const CIPHERS: readonly CipherName[] = ['AES-128-CBC', 'AES-192-CBC', 'AES-256-CBC', 'DES-EDE3-CBC', 'DES-CBC'];
@@ -102,8 +102,9 @@ describe('CertReps we build, checked by openssl cms', () => {
 
   it('a tampered CertRep does not verify', async () => {
     const der = await buildCertRep({ request: { transactionId: 'tx', senderNonce: new Uint8Array(16) }, result: { status: 'PENDING' }, signer: pki.ra, now: NOW, crypto });
-    const at = toHex(der).indexOf(toHex(new TextEncoder().encode('tx'))) / 2;
-    flip(der, at, 1);
+    // The transactionID's PrintableString "tx", TLV and all: searching the hex for "tx" alone could
+    // land between two bytes (a fractional index flips nothing) or in random signature bytes.
+    flip(der, indexOfBytes(der, Uint8Array.of(0x13, 2, ...new TextEncoder().encode('tx'))) + 2, 1);
     await writeFile(dir.file('tampered.der'), der);
     await writeFile(dir.file('empty'), new Uint8Array(0));
     const r = await openssl(['cms', '-verify', '-noverify', '-inform', 'DER', '-in', dir.file('tampered.der'), '-content', dir.file('empty')]);

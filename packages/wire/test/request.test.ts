@@ -11,7 +11,7 @@ import {
   toHex,
 } from '@scep/wire';
 import { encode, integer, sequence } from '../src/der/writer.js';
-import { crypto, makeCsr, makePki, NOW, rejectsAfterUnwrap, rejectsWith, type Pki } from './helpers.js';
+import { crypto, makeCsr, makePki, NOW, rejectsAfterUnwrap, rejectsWith, type Pki, indexOfBytes } from './helpers.js';
 
 let pki: Pki;
 let csr: Uint8Array;
@@ -51,7 +51,7 @@ describe('readPkiRequest decodes the envelope by messageType', () => {
 
   it('a tampered CSR inside a valid envelope → ERR_DECRYPTION_FAILED caused by ERR_CSR_SIGNATURE_INVALID, unless CSR verification is off', async () => {
     const bad = csr.slice();
-    const i = toHex(bad).indexOf(toHex(new TextEncoder().encode('device-1'))) / 2;
+    const i = indexOfBytes(bad, 'device-1');
     bad[i] = 'D'.charCodeAt(0);
     const req = await buildPkiRequest({ messageType: 'PKCSReq', content: bad, signer: pki.device, recipients: [pki.ra.certificate], transactionId: 't', crypto });
     await rejectsAfterUnwrap(readPkiRequest(req.der, { crypto, recipients: [pki.ra] }), 'ERR_CSR_SIGNATURE_INVALID');

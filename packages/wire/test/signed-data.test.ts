@@ -4,7 +4,7 @@ import { buildDegenerateSignedData, buildSignedData, oids, toHex, type SignerInf
 import { parseDer } from '../src/der/reader.js';
 import { encode, octetString, oid, printableString, sequence, setOf, utf8String } from '../src/der/writer.js';
 import { encodeAttribute, readContentInfo, readSignedData, verifySignerInfo, type SignedData, type SignerOptions } from '../src/cms/signed-data.js';
-import { crypto, makePki, makeParty, rejectsWith, throwsWith, type Party, type Pki, flip } from './helpers.js';
+import { crypto, makePki, makeParty, rejectsWith, throwsWith, type Party, type Pki, flip, indexOfBytes } from './helpers.js';
 
 let pki: Pki;
 let ec: Party;
@@ -112,7 +112,7 @@ describe('verification failures', () => {
 
   it('changed content → ERR_MESSAGE_DIGEST_MISMATCH', async () => {
     const der = await build();
-    const i = toHex(der).indexOf(toHex(content)) / 2;
+    const i = indexOfBytes(der, content);
     flip(der, i, 1);
     const sd = read(der);
     await rejectsWith(verifySignerInfo(sd, first(sd), { crypto }), 'ERR_MESSAGE_DIGEST_MISMATCH');
@@ -120,8 +120,8 @@ describe('verification failures', () => {
 
   it('changed signed attribute → ERR_SIGNATURE_INVALID', async () => {
     const der = await build({ attributes: [encodeAttribute(oids.id_transactionID, printableString('txA'))] });
-    const i = toHex(der).indexOf(toHex(new TextEncoder().encode('txA'))) / 2;
-    der[i + 2] = 'B'.charCodeAt(0);
+    const i = indexOfBytes(der, Uint8Array.of(0x13, 3, ...new TextEncoder().encode('txA'))); // the PrintableString
+    der[i + 4] = 'B'.charCodeAt(0);
     const sd = read(der);
     await rejectsWith(verifySignerInfo(sd, first(sd), { crypto }), 'ERR_SIGNATURE_INVALID');
   });
@@ -175,7 +175,7 @@ describe('verification failures', () => {
     const ber = new Uint8Array([0xa0, 0x80, ...kids.flatMap((k) => [...k]), 0, 0]);
     const tagged = attrs.slice();
     tagged[0] = 0xa0;
-    const at = toHex(der).indexOf(toHex(tagged)) / 2;
+    const at = indexOfBytes(der, tagged);
     expect(at).toBeGreaterThan(0);
     const { berIndefinite } = await import('../src/der/writer.js');
     // Re-assemble with indefinite lengths up the tree so every length stays consistent.

@@ -158,10 +158,17 @@ describe('IntuneScepClient', () => {
   });
 
   it('a caller abort ends the call', async () => {
-    fake.service = () => ({ hang: true });
+    // Abort once the service call has begun: a fixed delay could land in the token or discovery
+    // call on a busy machine, which then fails as discovery.
+    let reached!: () => void;
+    const inService = new Promise<void>((r) => (reached = r));
+    fake.service = () => {
+      reached();
+      return { hang: true };
+    };
     const controller = new AbortController();
     const p = client.validateRequest({ transactionId: 'tx', certificateRequest: CSR }, controller.signal);
-    setTimeout(() => controller.abort(new Error('client went away')), 10);
+    void inService.then(() => controller.abort(new Error('client went away')));
     const e = await error(p);
     expect(e.code).toBe('ERR_INTUNE_TIMEOUT');
     expect(e.message).toContain('aborted');
