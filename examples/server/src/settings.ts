@@ -23,7 +23,7 @@ export interface ProfileSettings {
   readonly response: { readonly cipher: 'match-request' | CipherName; readonly digest: 'match-request' | DigestName };
   readonly csrPolicy: { readonly minRsaBits: number | undefined };
   readonly capabilities: { readonly add: readonly string[]; readonly remove: readonly string[] };
-  /** Who may sign a first enrollment for another key: 'none', 'any', or a PEM file of anchors. */
+  /** Who may sign a first enrollment for another key: 'any' (default), 'none', or a PEM file of anchors. */
   readonly enrollmentAgents: 'none' | 'any' | { readonly trustFile: string };
   /** Intune settings, passed through to the Intune wiring (see intune.ts). */
   readonly intune: Readonly<Record<string, unknown>> | undefined;
@@ -135,7 +135,7 @@ function profileFrom(name: string, raw: unknown, base: { dataDir: string; challe
     if (typeof v !== 'boolean') throw new ExampleConfigError(`${where}.${n} must be true or false`);
     return v;
   };
-  const agents = p['enrollmentAgents'] ?? 'none';
+  const agents = p['enrollmentAgents'] ?? 'any';
   let enrollmentAgents: ProfileSettings['enrollmentAgents'];
   if (agents === 'none' || agents === 'any') enrollmentAgents = agents;
   else if (isObject(agents) && typeof agents['trust'] === 'string' && Object.keys(agents).length === 1) enrollmentAgents = { trustFile: resolve(cwd, agents['trust']) };

@@ -27,12 +27,13 @@ beforeAll(async () => {
   writeFileSync(
     cfg,
     JSON.stringify({
+      // enrollmentAgents "none" everywhere: each client signs its first request with the CSR's key.
       profiles: {
-        default: { challenge: 'modern-pass' },
-        legacy: { challenge: 'legacy-pass', legacy: true },
+        default: { challenge: 'modern-pass', enrollmentAgents: 'none' },
+        legacy: { challenge: 'legacy-pass', legacy: true, enrollmentAgents: 'none' },
         // certmonger picks the first of AES / DES3 listed: this profile lists only DES3.
-        des3: { challenge: 'des3-pass', legacy: ['DES-EDE3-CBC'], capabilities: { remove: ['AES', 'SCEPStandard'] } },
-        manual: { challenge: 'manual-pass', approval: 'manual' },
+        des3: { challenge: 'des3-pass', legacy: ['DES-EDE3-CBC'], capabilities: { remove: ['AES', 'SCEPStandard'] }, enrollmentAgents: 'none' },
+        manual: { challenge: 'manual-pass', approval: 'manual', enrollmentAgents: 'none' },
       },
     }),
   );

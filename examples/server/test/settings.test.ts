@@ -35,9 +35,9 @@ describe('enrollmentAgents in SCEP_CONFIG', () => {
     writeFileSync(file, JSON.stringify({ profiles: { default: profile } }));
     return readSettings({ SCEP_CONFIG: file }, { cwd: dir, randomToken: () => 'generated-token-0123' }).profiles[0];
   };
-  it("is 'none' unless set; 'any', or a trust file resolved against the working directory", () => {
-    expect(read({}).profiles[0]?.enrollmentAgents).toBe('none');
-    expect(withProfile({ enrollmentAgents: 'any' })?.enrollmentAgents).toBe('any');
+  it("is 'any' unless set (as the library's default); 'none', or a trust file resolved against the working directory", () => {
+    expect(read({}).profiles[0]?.enrollmentAgents).toBe('any');
+    expect(withProfile({ enrollmentAgents: 'none' })?.enrollmentAgents).toBe('none');
     const p = withProfile({ enrollmentAgents: { trust: 'agents.pem' } });
     expect(p?.enrollmentAgents).toMatchObject({ trustFile: expect.stringMatching(/scep-settings-.*\/agents\.pem$/) });
   });

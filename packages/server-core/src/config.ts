@@ -139,7 +139,7 @@ export function prepareProfile(name: string, p: ProfileConfig, warnings: string[
   const capabilities = deriveCapabilities(p, nextCaChain !== undefined);
   const mtlsTrust = p.mtls?.trust.map((c, i) => cert(c, `${what} mtls.trust[${i}]`));
   if (p.mtls && (!mtlsTrust || mtlsTrust.length === 0)) throw new ScepConfigError(`${what}: mtls.trust is empty`);
-  const agents = p.enrollmentAgents ?? 'none';
+  const agents = p.enrollmentAgents ?? 'any';
   let enrollmentAgents: PreparedProfile['enrollmentAgents'];
   if (agents === 'none' || agents === 'any') enrollmentAgents = agents;
   else if (agents && typeof agents === 'object' && Array.isArray(agents.trust) && agents.trust.length > 0) {

@@ -143,12 +143,14 @@ export interface ProfileConfig {
   readonly renewal?: RenewalOptions;
   /**
    * Who may sign a first enrollment (a PKCSReq that is not a renewal) for a key other than its own.
-   * Default `'none'`: the signer's key must be the CSR's (RFC 8894 §2.3; every client we know signs
-   * so), or the signer a certificate this profile's CA issued (a rekey signed by the current
-   * certificate). Otherwise a recorded request re-signed by anyone would be issued, encrypted to
-   * them, and use up the device's one-time challenge. `'any'` accepts every signer. `{ trust }`
-   * accepts signers whose certificates chain to these anchors: an MDM or proxy that enrolls on its
-   * devices' behalf (an enrollment agent).
+   * Default `'any'`: Google's Cloud Certificate Connector (ChromeOS, whose keys stay on the device)
+   * and MDMs that proxy SCEP sign their devices' requests with a key of their own (the connector is
+   * built for NDES).
+   * `'none'`: the signer's key must be the CSR's (RFC 8894 §2.3: SHOULD), or the signer a
+   * certificate this profile's CA issued (a rekey); then a recorded request re-signed by someone
+   * else is refused before its one-time challenge is used. micromdm, certmonger and strongSwan sign
+   * with the CSR's key. `{ trust }`: as `'none'`, plus signers whose certificates chain to these
+   * anchors (enrollment agents you know).
    */
   readonly enrollmentAgents?: 'none' | 'any' | { readonly trust: readonly (Uint8Array | Certificate)[] };
   /** Legacy algorithms accepted by name (DES, 3DES, SHA-1, MD5); default none. */

@@ -292,8 +292,8 @@ describe('who signs a first enrollment (enrollmentAgents)', () => {
     return { h, events, errors, challenge };
   }
 
-  it('a recorded PKCSReq re-signed by another key is refused before its one-time challenge is used; the device then enrolls', async () => {
-    const { h, events, challenge } = await setup();
+  it("enrollmentAgents: 'none': a recorded PKCSReq re-signed by another key is refused before its one-time challenge is used; the device then enrolls", async () => {
+    const { h, events, challenge } = await setup({ enrollmentAgents: 'none' });
     const victim = await party({ subject: 'CN=victim', selfSignedNoExt: true });
     const attacker = await party({ subject: 'CN=victim', selfSignedNoExt: true });
     const recorded = await csrReq({ device: victim, subject: 'CN=victim', challenge });
@@ -302,8 +302,8 @@ describe('who signs a first enrollment (enrollmentAgents)', () => {
     expect((await send(h, recorded, { trusted: [caCert] })).status).toBe('SUCCESS');
   });
 
-  it("enrollmentAgents: 'any' takes any signer (the re-signed recording is issued, for the victim's key)", async () => {
-    const { h, challenge } = await setup({ enrollmentAgents: 'any' });
+  it("by default ('any') any signer may ask: a connector signing a device's CSR with its own key enrolls (so does a re-signed recording)", async () => {
+    const { h, challenge } = await setup();
     const victim = await party({ subject: 'CN=victim', selfSignedNoExt: true });
     const attacker = await party({ subject: 'CN=victim', selfSignedNoExt: true });
     const got = await send(h, await resign(await csrReq({ device: victim, subject: 'CN=victim', challenge }), attacker), { trusted: [caCert] });
@@ -328,8 +328,8 @@ describe('who signs a first enrollment (enrollmentAgents)', () => {
     expect(got.certificates[0]?.publicKey.der).toEqual(dev.certificate.publicKey.der);
   });
 
-  it('a rekey signed by a certificate of this CA still enrolls with renewal off (certmonger and Cisco rekey that way)', async () => {
-    const { h, events, challenge } = await setup({ renewal: { enabled: false } });
+  it("enrollmentAgents: 'none': a rekey signed by a certificate of this CA still enrolls with renewal off (certmonger and Cisco rekey that way)", async () => {
+    const { h, events, challenge } = await setup({ renewal: { enabled: false }, enrollmentAgents: 'none' });
     const current = await party({ subject: 'CN=rekeyed', issuer: ca });
     const fresh = await party({ subject: 'CN=rekeyed', selfSignedNoExt: true });
     expect((await send(h, await csrReq({ device: fresh, signer: current, subject: 'CN=rekeyed', challenge }), { trusted: [caCert] })).status).toBe('SUCCESS');
