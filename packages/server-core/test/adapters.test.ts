@@ -118,26 +118,17 @@ function exercise(name: string, start: () => Promise<{ url: string; stop: () => 
   });
 }
 
-exercise(
-  'node:http (createScepServer)',
-  async () => {
-    const s = createScepServer(h);
-    return { url: await listen(s), stop: () => close(s) };
-  },
-  { ownsBody: true },
-);
-
 /** The handler as a plain Fetch function (no `serve`): the adapters build a Request and read the Response. */
 const fetchOnly = (request: Request): Promise<Response> => h(request);
 
-exercise(
-  'node:http, a Fetch-only handler',
-  async () => {
-    const s = createScepServer(fetchOnly);
-    return { url: await listen(s), stop: () => close(s) };
-  },
-  { ownsBody: true },
-);
+/** createScepServer around the handler `handler()` gives once the tests start, listening on loopback. */
+const nodeServer = (handler: () => FetchHandler) => async (): Promise<{ url: string; stop: () => Promise<void> }> => {
+  const s = createScepServer(handler());
+  return { url: await listen(s), stop: () => close(s) };
+};
+
+exercise('node:http (createScepServer)', nodeServer(() => h), { ownsBody: true });
+exercise('node:http, a Fetch-only handler', nodeServer(() => fetchOnly), { ownsBody: true });
 
 /** `app` with the adapter mounted after whatever it already has, listening on loopback. */
 async function expressWith(app: ReturnType<typeof express>, handler: FetchHandler): Promise<{ url: string; stop: () => Promise<void> }> {
