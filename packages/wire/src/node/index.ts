@@ -26,13 +26,13 @@ import {
   type KeyObject,
   type SignKeyObjectInput,
 } from 'node:crypto';
-import type { CipherName, DigestName, KeyTransportAlgorithm, KeyType, SignatureAlgorithm } from '../algorithms.js';
+import { signatureMatchesKey, type CipherName, type DigestName, type KeyTransportAlgorithm, type KeyType, type SignatureAlgorithm } from '../algorithms.js';
 import { decodePkcs1v15, encodePkcs1v15 } from '../crypto/pkcs1.js';
 import type { CryptoProvider, PrivateKeyHandle } from '../crypto/types.js';
 import { parseDer } from '../der/reader.js';
 import { MalformedError, UnsupportedAlgorithmError } from '../errors.js';
 import { rsaEncryption } from '../oids.js';
-import { checkRsaBounds, readPublicKeyInfo } from '../x509/public-key.js';
+import { checkRsaBounds, parsePublicKeyInfo, readPublicKeyInfo } from '../x509/public-key.js';
 import { place, type Placement } from './placement.js';
 import { rawDecrypt, type RsaThreadPool } from './rsa-threads.js';
 
@@ -81,8 +81,8 @@ export interface NodeCryptoOptions {
 export function nodeCrypto(options: NodeCryptoOptions = {}): CryptoProvider {
   const random = options.random ?? pooledRandom();
   const cacheSize = options.keyCacheSize ?? 256;
-  const cache = new Map<string, { key: KeyObject; modulusBytes: number }>();
-  const publicKeyEntry = (spki: Uint8Array): { key: KeyObject; modulusBytes: number } => {
+  const cache = new Map<string, PublicKeyEntry>();
+  const publicKeyEntry = (spki: Uint8Array): PublicKeyEntry => {
     const id = spkiId(spki);
     let entry = cache.get(id);
     if (entry) {
@@ -91,8 +91,9 @@ export function nodeCrypto(options: NodeCryptoOptions = {}): CryptoProvider {
       return entry;
     }
     let key: KeyObject;
+    let algorithmOid: string;
     try {
-      key = importPublicKey(spki);
+      ({ key, algorithmOid } = importPublicKey(spki));
     } catch (err) {
       throw new MalformedError('unusable public key', { cause: err });
     }
@@ -102,7 +103,7 @@ export function nodeCrypto(options: NodeCryptoOptions = {}): CryptoProvider {
       const e = details?.publicExponent ?? 0n;
       checkRsaBounds(details?.modulusLength ?? 0, e.toString(2).length, (e & 1n) === 1n);
     }
-    entry = { key, modulusBytes: Math.ceil((details?.modulusLength ?? 0) / 8) };
+    entry = { key, algorithmOid, modulusBytes: Math.ceil((details?.modulusLength ?? 0) / 8) };
     cache.set(id, entry);
     if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
     return entry;
@@ -122,8 +123,9 @@ export function nodeCrypto(options: NodeCryptoOptions = {}): CryptoProvider {
       return u8(Buffer.concat([d.update(ciphertext), d.final()]));
     },
     verify(algorithm, spki, data, signature) {
-      const { key } = publicKeyEntry(spki);
-      if (!keyFits(algorithm, key)) return false;
+      // The codec checks this too (verifySignature); a caller of the provider itself may not.
+      const { key, algorithmOid } = publicKeyEntry(spki);
+      if (!signatureMatchesKey(algorithm, algorithmOid)) return false;
       try {
         return verifyWith(algorithm, key, data, signature);
       } catch {
@@ -168,12 +170,21 @@ function pooledRandom(poolSize = 8192): (length: number) => Uint8Array {
  * its generic decoder chain (~108 µs for RSA-2048 here) but the RSAPublicKey inside it as PKCS #1
  * in ~3.5 µs (measured, docs/benchmarks.md): take the inner key for RSA, SPKI for everything else.
  */
-function importPublicKey(spki: Uint8Array): KeyObject {
+function importPublicKey(spki: Uint8Array): { key: KeyObject; algorithmOid: string } {
   // Our reader first: it refuses what is malformed and RSA keys too costly to use (public-key.ts).
   const info = readPublicKeyInfo(parseDer(spki, 'SubjectPublicKeyInfo'), 'SubjectPublicKeyInfo');
   const rsa = info.algorithmOid === rsaEncryption ? info.keyBits : undefined;
-  if (rsa) return createPublicKey({ key: Buffer.from(rsa.buffer, rsa.byteOffset, rsa.byteLength), format: 'der', type: 'pkcs1' });
-  return createPublicKey({ key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength), format: 'der', type: 'spki' });
+  const key = rsa
+    ? createPublicKey({ key: Buffer.from(rsa.buffer, rsa.byteOffset, rsa.byteLength), format: 'der', type: 'pkcs1' })
+    : createPublicKey({ key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength), format: 'der', type: 'spki' });
+  return { key, algorithmOid: info.algorithmOid };
+}
+
+/** An imported public key, its SubjectPublicKeyInfo algorithm (for signatureMatchesKey) and modulus size. */
+interface PublicKeyEntry {
+  readonly key: KeyObject;
+  readonly algorithmOid: string;
+  readonly modulusBytes: number;
 }
 
 function spkiId(spki: Uint8Array): string {
@@ -181,20 +192,6 @@ function spkiId(spki: Uint8Array): string {
   // key chosen to share those bytes stand in for another (server-core/test/key-cache.test.ts).
   return Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength).toString('latin1');
 }
-
-/**
- * node:crypto's key types for each scheme. crypto.verify takes the scheme from the key, so an
- * unchecked label would let a DSA or RSA key verify a signature labelled ECDSA.
- */
-const NODE_KEY_TYPES: Readonly<Record<SignatureAlgorithm['scheme'], readonly string[]>> = {
-  'RSASSA-PKCS1-v1_5': ['rsa'],
-  'RSASSA-PSS': ['rsa', 'rsa-pss'],
-  ECDSA: ['ec'],
-  Ed25519: ['ed25519'],
-  Ed448: ['ed448'],
-};
-
-const keyFits = (alg: SignatureAlgorithm, key: KeyObject): boolean => NODE_KEY_TYPES[alg.scheme].includes(key.asymmetricKeyType ?? '');
 
 /** node:crypto's digest name and key input for a signature algorithm (signing and verifying alike). */
 function signatureInput(alg: SignatureAlgorithm, key: KeyObject): [string | null, KeyObject | SignKeyObjectInput] {
@@ -264,13 +261,14 @@ export function nodePrivateKey(input: NodeKeyInput, options: NodePrivateKeyOptio
   const key = toPrivateKeyObject(input);
   const keyType = keyTypeOf(key);
   const publicKeyInfo = u8(createPublicKey(key).export({ type: 'spki', format: 'der' }));
+  const algorithmOid = parsePublicKeyInfo(publicKeyInfo).algorithmOid;
   const placement = options.placement ?? 'offload';
   const handle: PrivateKeyHandle = {
     keyType,
     publicKeyInfo,
     async sign(algorithm, data) {
       // Node may sign anyway: with the key's own scheme, under the wrong label.
-      if (!keyFits(algorithm, key)) throw new TypeError(`a ${keyType} key cannot sign ${algorithm.scheme}`);
+      if (!signatureMatchesKey(algorithm, algorithmOid)) throw new TypeError(`a ${keyType} key cannot sign ${algorithm.scheme}`);
       const [digest, signKey] = signatureInput(algorithm, key);
       return place(
         placement,
