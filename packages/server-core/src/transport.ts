@@ -53,10 +53,15 @@ export function acceptablePostType(contentType: string | null): boolean {
   return POST_TYPES.has(base);
 }
 
+/** A Content-Length header's value as a number, if it is one. */
+export function declaredLength(value: string | null | undefined): number | undefined {
+  const v = value?.trim();
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+}
+
 /** Reads at most `max` bytes of a body; HttpError 413 past that (checked on Content-Length first). */
 export async function readBody(request: Request, max: number): Promise<Uint8Array> {
-  const declared = request.headers.get('content-length');
-  if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > max) throw new HttpError(413, 'body too large');
+  if ((declaredLength(request.headers.get('content-length')) ?? 0) > max) throw new HttpError(413, 'body too large');
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -6,6 +6,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { TLSSocket, PeerCertificate, DetailedPeerCertificate } from 'node:tls';
+import { declaredLength } from '../transport.js';
 import type { RequestContext, ScepHttpRequest, ScepHttpResponse } from '../types.js';
 
 /**
@@ -170,12 +171,6 @@ export async function dispatchNode(handler: FetchHandler, req: IncomingMessage, 
   writeServed(res, await callHandler(handler, req, origin, body, context));
 }
 
-/** The Content-Length header as a number, if it is one. */
-function declaredLength(req: IncomingMessage): number | undefined {
-  const v = req.headers['content-length'];
-  return v !== undefined && /^\d{1,15}$/.test(v) ? Number(v) : undefined;
-}
-
 /**
  * Reads the body (at most `limit` bytes, or the Buffer a body parser left in `parsed`), calls the
  * handler and writes its reply. A body declared longer than `limit` is not read at all. When a
@@ -183,7 +178,7 @@ function declaredLength(req: IncomingMessage): number | undefined {
  * and dropping the rest to reuse it.
  */
 export async function serveNode(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, origin: string, limit: number, context: RequestContext, parsed?: unknown): Promise<void> {
-  const declared = declaredLength(req);
+  const declared = declaredLength(req.headers['content-length']);
   const unread = declared !== undefined && declared > limit && !Buffer.isBuffer(parsed) && !req.readableEnded;
   const body = unread ? undefined : await nodeBody(req, limit, parsed);
   const r = await callHandler(handler, req, origin, body, context, unread ? declared : undefined);
