@@ -132,13 +132,13 @@ function sameKey(a: PublicKeyInfo, b: PublicKeyInfo): boolean {
   return equalBytes(a.der, b.der) || (a.type === 'RSA' && b.type === 'RSA' && equalBytes(a.keyBits, b.keyBits));
 }
 
-/** Whether this message's signer may ask for a certificate for the CSR's key (ProfileConfig.enrollmentAgents). */
-async function mayEnrollFor(p: PreparedProfile, m: PkiMessage, csr: CertificationRequest, now: Date, env: Env): Promise<boolean> {
-  if (sameKey(m.signer.publicKey, csr.publicKey) || p.enrollmentAgents === 'any') return true;
-  if (p.enrollmentAgents === 'none') return false;
+/** Whether this message's signer may ask for a certificate for the CSR's key, under enrollmentAgents 'none' or { trust }. */
+async function mayEnrollFor(p: PreparedProfile, agents: 'none' | readonly Certificate[], m: PkiMessage, csr: CertificationRequest, now: Date, env: Env): Promise<boolean> {
+  if (sameKey(m.signer.publicKey, csr.publicKey)) return true;
+  if (agents === 'none') return false;
   // At most a few intermediates from the message: each costs signature checks.
   const intermediates = m.certificates.filter((c) => c !== m.signer).slice(0, 4);
-  const v = await verifyChain(m.signer, intermediates, p.enrollmentAgents, { crypto: env.crypto, now, legacy: p.legacy, keyUsage: 'digitalSignature' });
+  const v = await verifyChain(m.signer, intermediates, agents, { crypto: env.crypto, now, legacy: p.legacy, keyUsage: 'digitalSignature' });
   if (!v.ok) env.internal(new Error(`enrollment agent: ${v.reason}`), p.name, m.messageType);
   return v.ok;
 }
@@ -163,7 +163,10 @@ async function enroll(p: PreparedProfile, m: PkiMessage, type: 'PKCSReq' | 'Rene
   }
 
   // Before the challenge, so that a re-signed recording cannot use it up.
-  if (kind === 'enroll' && !previous && !(await mayEnrollFor(p, m, csr, now, env))) throw new Rejection('signer_key_mismatch', 'badMessageCheck');
+  // With the default 'any' there is nothing to check, and no await on the way.
+  if (kind === 'enroll' && !previous && p.enrollmentAgents !== 'any' && !(await mayEnrollFor(p, p.enrollmentAgents, m, csr, now, env))) {
+    throw new Rejection('signer_key_mismatch', 'badMessageCheck');
+  }
 
   let challenge: ChallengeInfo | undefined;
   if (kind === 'enroll' || p.renewalChallenge) {
