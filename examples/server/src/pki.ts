@@ -29,12 +29,13 @@ export interface Pki {
   readonly generated: boolean;
 }
 
-function readCertificates(path: string): Certificate[] {
+/** The PEM certificates in a file; `what` names it in errors (default: the path). */
+function readCertificates(path: string, what: string = path): Certificate[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ExampleConfigError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new ExampleConfigError(`cannot read ${what}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
   }
   let blocks: { label: string; der: Uint8Array }[];
   try {
@@ -42,11 +43,11 @@ function readCertificates(path: string): Certificate[] {
   } catch {
     blocks = [];
   }
-  if (blocks.length === 0) throw new ExampleConfigError(`${path} holds no PEM CERTIFICATE`);
+  if (blocks.length === 0) throw new ExampleConfigError(`${what} holds no PEM CERTIFICATE`);
   try {
     return blocks.map((b) => parseCertificate(b.der));
   } catch {
-    throw new ExampleConfigError(`${path} holds a certificate that does not parse`);
+    throw new ExampleConfigError(`${what} holds a certificate that does not parse`);
   }
 }
 

@@ -5,7 +5,6 @@
 import cluster from 'node:cluster';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import {
   createLocalCa,
   createScepHandler,
@@ -26,9 +25,9 @@ import {
   type ScepMetrics,
 } from '@scep/server-core';
 import { toNodeListener } from '@scep/server-core/node';
-import { formatName, parseCsr, pemCertificates, type CryptoProvider, type GeneralName } from '@scep/wire';
+import { formatName, parseCsr, type Certificate, type CryptoProvider, type GeneralName } from '@scep/wire';
 import { nodeCrypto, placementStats, RsaThreadPool } from '@scep/wire/node';
-import { loadOrCreatePki, type Pki } from './pki.js';
+import { loadOrCreatePki, readCertificates, type Pki } from './pki.js';
 import type { ProfileSettings, Settings } from './settings.js';
 import { ExampleConfigError } from './errors.js';
 import { ReplayCache } from '@scep/intune';
@@ -65,16 +64,13 @@ export interface ExampleServer {
 
 const DEFAULT_CA_SUBJECT = 'CN=SCEP Example Dev CA, O=@scep example server';
 
-/** The enrollment-agent anchors of a profile, from a PEM file of CA certificates. */
-function readAgentAnchors(file: string, profile: string): Uint8Array[] {
-  let certs: Uint8Array[];
+/** A profile's enrollment-agent anchors (a PEM file); errors name the profile and the setting. */
+function agentAnchors(profile: string, file: string): Certificate[] {
   try {
-    certs = pemCertificates(readFileSync(file, 'utf8'));
+    return readCertificates(file, `enrollmentAgents.trust ${file}`);
   } catch (err) {
-    throw new ExampleConfigError(`profile ${profile}: cannot read enrollmentAgents.trust ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    throw err instanceof ExampleConfigError ? new ExampleConfigError(`profile ${profile}: ${err.message}`) : err;
   }
-  if (certs.length === 0) throw new ExampleConfigError(`profile ${profile}: enrollmentAgents.trust ${file} holds no CERTIFICATE`);
-  return certs;
 }
 
 function challengeFor(s: ProfileSettings, store: ChallengeStore, intune: IntuneWiring | undefined): ChallengeValidator {
@@ -129,7 +125,7 @@ export async function createExampleServer(
       response: { cipher: s.response.cipher, digest: s.response.digest },
       capabilities: s.capabilities,
       ...(s.csrPolicy.minRsaBits ? { csrPolicy: { minRsaBits: s.csrPolicy.minRsaBits } } : {}),
-      enrollmentAgents: typeof s.enrollmentAgents === 'string' ? s.enrollmentAgents : { trust: readAgentAnchors(s.enrollmentAgents.trustFile, s.name) },
+      enrollmentAgents: typeof s.enrollmentAgents === 'string' ? s.enrollmentAgents : { trust: agentAnchors(s.name, s.enrollmentAgents.trustFile) },
     };
     runtimes.push({ settings: s, pki, store, intune });
   }
