@@ -90,12 +90,27 @@ export interface PlottedResults {
   readonly date: string;
   readonly options: { readonly levels?: readonly number[]; readonly durationS?: number };
   readonly ceiling?: { readonly enrollPerSec: number };
+  /** All the run's ceiling readings; `ceiling` is their median. */
+  readonly ceilings?: readonly unknown[];
   readonly runs: readonly { readonly rows: readonly { readonly server: string; readonly concurrency: number; readonly enrollPerSec: number }[] }[];
+}
+
+/**
+ * One row per server and concurrency: with `bench:server --rounds N` a level was measured N times,
+ * and its median round (by enroll/s; the lower one of an even count) represents it.
+ */
+export function representativeRows<R extends { readonly server: string; readonly concurrency: number; readonly enrollPerSec: number }>(rows: readonly R[]): R[] {
+  const groups = new Map<string, R[]>();
+  for (const row of rows) {
+    const k = `${row.server}\0${row.concurrency}`;
+    groups.set(k, [...(groups.get(k) ?? []), row]);
+  }
+  return [...groups.values()].map((g) => [...g].sort((a, b) => a.enrollPerSec - b.enrollPerSec)[Math.floor((g.length - 1) / 2)] as R);
 }
 
 /** The committed plot: each server's enrollments/s per concurrency, the RSA ceiling and 0.6 × it. */
 export function plotResults(r: PlottedResults): string {
-  const rows = r.runs.flatMap((run) => run.rows);
+  const rows = representativeRows(r.runs.flatMap((run) => run.rows));
   const series = [
     { name: 'ours, 1 process', color: '#1f6feb', server: 'ours (1 process)' },
     { name: 'ours, 2 workers', color: '#0b8a4a', server: 'ours (2 workers)', dash: '7 4' },
@@ -111,7 +126,7 @@ export function plotResults(r: PlottedResults): string {
     xs: r.options.levels ?? [...new Set(rows.map((row) => row.concurrency))].sort((a, b) => a - b),
     series,
     lines: [
-      { name: `RSA ceiling, 1 core (${fmt0(ceiling)}/s)`, y: ceiling, color: '#6e7781', dash: '6 4' },
+      { name: `RSA ceiling, 1 core (${fmt0(ceiling)}/s${(r.ceilings?.length ?? 0) > 1 ? `, median of ${r.ceilings?.length} readings` : ''})`, y: ceiling, color: '#6e7781', dash: '6 4' },
       { name: `0.6 × ceiling (${fmt0(0.6 * ceiling)}/s)`, y: 0.6 * ceiling, color: '#b8bec4', dash: '2 4' },
     ],
   });
