@@ -27,6 +27,60 @@ export async function measure(name: string, fn: () => unknown, o: { batch?: numb
   return { name, us, opsPerSec: 1e6 / us, samples: per.length * batch };
 }
 
+/** One operation of an interleaved set: its name and the call to time. */
+export interface Contender {
+  readonly name: string;
+  readonly fn: () => unknown;
+}
+
+/** Per contender, in the order given: µs per operation in each round (one slice each). */
+export interface RoundsResult {
+  readonly names: readonly string[];
+  /** `us[i][r]`: contender i in round r. */
+  readonly us: readonly (readonly number[])[];
+  readonly rounds: number;
+}
+
+/**
+ * Times every contender for a slice of `sliceMs` in turn, round after round, for `ms` in all.
+ * This VM's speed drifts on a sub-second scale (one RSA decrypt took 349 to 591 µs of CPU time in
+ * consecutive 300 ms windows, with no steal time), so two figures taken a second apart do not
+ * share a speed. A round here lasts a few hundred milliseconds, and means over the same rounds
+ * compare the contenders at the same mix of speeds. A slice of 20 ms rather than a few calls keeps
+ * the garbage collector's pauses in the slices of the operations that cause them.
+ */
+export async function measureRounds(contenders: readonly Contender[], o: { ms?: number; sliceMs?: number; warmupMs?: number } = {}): Promise<RoundsResult> {
+  const us = contenders.map(() => [] as number[]);
+  const sliceMs = o.sliceMs ?? 20;
+  for (const c of contenders) await measure(c.name, c.fn, { batch: 1, ms: 0, warmupMs: o.warmupMs ?? 300 });
+  const end = performance.now() + (o.ms ?? 30_000);
+  let rounds = 0;
+  while (performance.now() < end) {
+    for (const [i, c] of contenders.entries()) {
+      const t0 = performance.now();
+      let n = 0;
+      let t = t0;
+      while (t - t0 < sliceMs) {
+        await c.fn();
+        n++;
+        t = performance.now();
+      }
+      us[i]?.push(((t - t0) * 1000) / n);
+    }
+    rounds++;
+  }
+  return { names: contenders.map((c) => c.name), us, rounds };
+}
+
+/** The sum of a list. */
+export const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+
+/** The median of a list (the lower middle of an even count); NaN when empty. */
+export const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)] ?? NaN;
+};
+
 export const fmt = (n: number, d = 1): string => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
 /**
