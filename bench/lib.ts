@@ -35,7 +35,6 @@ export interface Contender {
 
 /** Per contender, in the order given: µs per operation in each round (one slice each). */
 export interface RoundsResult {
-  readonly names: readonly string[];
   /** `us[i][r]`: contender i in round r. */
   readonly us: readonly (readonly number[])[];
   readonly rounds: number;
@@ -69,17 +68,11 @@ export async function measureRounds(contenders: readonly Contender[], o: { ms?: 
     }
     rounds++;
   }
-  return { names: contenders.map((c) => c.name), us, rounds };
+  return { us, rounds };
 }
 
 /** The sum of a list. */
 export const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
-
-/** The median of a list (the lower middle of an even count); NaN when empty. */
-export const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)] ?? NaN;
-};
 
 export const fmt = (n: number, d = 1): string => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 
