@@ -16,7 +16,7 @@ interface ProfileNode {
   readonly callFrame: CallFrame;
   readonly children?: readonly number[];
 }
-interface CpuProfile {
+export interface CpuProfile {
   readonly nodes: readonly ProfileNode[];
   readonly samples: readonly number[];
   readonly timeDeltas: readonly number[];

@@ -14,6 +14,8 @@ import { assertLoopback } from './load.js';
 import { startArgs } from '../../examples/server/test/process.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
+/** The name of our one-process server confined to one CPU (`bench:server --one-core`). */
+export const ONE_CORE = 'ours (1 process, 1 core)';
 
 export interface ServerUnderTest {
   readonly name: string;
@@ -72,6 +74,11 @@ export interface OursOptions {
   readonly root?: string;
   /** More environment for the server process. */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * CPUs to confine the server to, as `taskset -c` takes them (e.g. '0'). Its threads inherit the
+   * mask, and the example server sizes libuv's pool from it (threadpool.cjs).
+   */
+  readonly cpus?: string;
 }
 
 /**
@@ -84,7 +91,10 @@ export async function startOurs(o: OursOptions): Promise<ServerUnderTest & { rea
   // nodeFlags go after the start script's own flags, just before main.ts: V8 takes the last of a
   // repeated flag, so --server-node-flag=--min-semi-space-size=0 turns proposal 12 off.
   const args = startArgs(root);
-  const child = spawn(process.execPath, [...args.slice(0, -1), ...(o.nodeFlags ?? []), ...args.slice(-1)], {
+  const argv = [process.execPath, ...args.slice(0, -1), ...(o.nodeFlags ?? []), ...args.slice(-1)];
+  // taskset execs node in place: the pid stays the server's, so its CPU time and RSS are read as before.
+  const [cmd, ...rest] = o.cpus === undefined ? argv : ['taskset', '-c', o.cpus, ...argv];
+  const child = spawn(cmd as string, rest, {
     cwd: root,
     env: {
       PATH: process.env['PATH'] ?? '',
@@ -114,7 +124,7 @@ export async function startOurs(o: OursOptions): Promise<ServerUnderTest & { rea
   }
   const pid = child.pid as number;
   return {
-    name: o.workers > 1 ? `ours (${o.workers} workers)` : 'ours (1 process)',
+    name: o.workers > 1 ? `ours (${o.workers} workers)` : o.cpus === undefined ? 'ours (1 process)' : ONE_CORE,
     pid,
     url,
     child,
