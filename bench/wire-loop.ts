@@ -6,41 +6,21 @@
  * What the codec benchmark's "new device key per request" line measures, for profiling it
  * (docs/benchmarks.md, codec micro-benchmarks).
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { Session } from 'node:inspector/promises';
-import { buildCertRep, buildCertificate, encodeBasicConstraints, encodeKeyUsage, oids, parseCertificate, readPkiRequest } from '@scep/wire';
-import { nodeCrypto, nodePrivateKey } from '@scep/wire/node';
-import { ClientKeyPool } from './server/keys.js';
-import { buildRequests } from './server/requests.js';
+import { buildCertRep, buildCertificate, encodeKeyUsage, oids, readPkiRequest } from '@scep/wire';
+import { nodeCrypto } from '@scep/wire/node';
 import { formatProfile, summariseProfile, type CpuProfile } from './server/profile.js';
+import { FRESH_DEVICES as DEVICES, freshDevices, party } from './wire.js';
 
 const n = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 4000);
 const profile = process.argv.includes('--profile');
-const DEVICES = 600; // more than nodeCrypto's 256-entry key cache: every key is imported afresh
 const T0 = new Date('2026-01-01T00:00:00Z');
 const crypto = nodeCrypto();
-const sha256Rsa = { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' } as const;
 
-const caKey = nodePrivateKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, { placement: 'adaptive' });
-const caDer = await buildCertificate(
-  {
-    serialNumber: 1n,
-    issuer: 'CN=Loop CA',
-    subject: 'CN=Loop CA',
-    notBefore: T0,
-    notAfter: new Date(T0.getTime() + 10 * 365 * 86400e3),
-    publicKeyInfo: caKey.publicKeyInfo,
-    extensions: [
-      { oid: oids.id_ce_basicConstraints, critical: true, value: encodeBasicConstraints({ ca: true }) },
-      { oid: oids.id_ce_keyUsage, critical: true, value: encodeKeyUsage(['digitalSignature', 'keyEncipherment', 'keyCertSign']) },
-    ],
-    signatureAlgorithm: sha256Rsa,
-  },
-  caKey,
-);
-const ca = { certificate: parseCertificate(caDer), key: caKey };
-const keys = await ClientKeyPool.create(DEVICES);
-const requests = (await buildRequests({ keys, from: 0, count: DEVICES, recipients: [ca.certificate], challenge: 'a-challenge-password-of-32-chars', cipher: 'AES-256-CBC', crypto, tag: 'loop', now: T0 })).map((r) => r.der);
+// The CA and the devices of `pnpm bench wire`: more device keys than nodeCrypto's 256-entry key
+// cache, so every key is imported afresh.
+const ca = await party('CN=Bench CA,O=scep bench', undefined, true);
+const requests = await freshDevices(DEVICES, ca.certificate);
 
 async function enroll(i: number): Promise<void> {
   const m = await readPkiRequest(requests[i % DEVICES] as Uint8Array, { crypto, recipients: [ca] });
@@ -54,7 +34,7 @@ async function enroll(i: number): Promise<void> {
       notAfter: new Date(T0.getTime() + 365 * 86400e3),
       publicKeyInfo: m.request.csr.publicKey.der,
       extensions: [{ oid: oids.id_ce_keyUsage, critical: true, value: encodeKeyUsage(['digitalSignature', 'keyEncipherment']) }],
-      signatureAlgorithm: sha256Rsa,
+      signatureAlgorithm: { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' },
     },
     ca.key,
   );
@@ -62,8 +42,8 @@ async function enroll(i: number): Promise<void> {
 }
 
 for (let i = 0; i < 500; i++) await enroll(i); // JIT warm-up
-const session = new Session();
-if (profile) {
+const session = profile ? new Session() : undefined;
+if (session) {
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
@@ -72,7 +52,7 @@ const t0 = performance.now();
 for (let i = 0; i < n; i++) await enroll(i);
 const us = ((performance.now() - t0) * 1000) / n;
 console.log(`${n} enrollments, ${DEVICES} device keys cycled: ${us.toFixed(1)} µs per enrollment (wall, this thread)`);
-if (profile) {
+if (session) {
   const { profile: p } = await session.post('Profiler.stop');
   session.disconnect();
   console.log(formatProfile(summariseProfile(p as unknown as CpuProfile), { perUnit: n, unitName: 'enrollment', top: 30 }));

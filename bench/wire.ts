@@ -35,7 +35,7 @@ const crypto = nodeCrypto();
 const PLACEMENT = process.env['SCEP_BENCH_PLACEMENT'] === 'offload' ? 'offload' : 'adaptive';
 const T0 = new Date('2026-01-01T00:00:00Z');
 
-async function party(subject: string, issuer?: { certificate: Certificate; key: PrivateKeyHandle }, ca = false): Promise<{ certificate: Certificate; key: PrivateKeyHandle; keyObject: KeyObject }> {
+export async function party(subject: string, issuer?: { certificate: Certificate; key: PrivateKeyHandle }, ca = false): Promise<{ certificate: Certificate; key: PrivateKeyHandle; keyObject: KeyObject }> {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   // As the example server places them: one operation at a time, as here, signs on this thread
   // (after a < 1 µs yield). 'offload' would add the pool hand-off (~33 µs) and, on this VM, an
@@ -167,12 +167,12 @@ export async function runWireBench(): Promise<{ parseUs: number; certRepUs: numb
   return { parseUs: mean('parse'), certRepUs: mean('certRep'), issueUs: mean('issue'), rsaPrivUs: privOf() };
 }
 
-const FRESH_DEVICES = 600;
+export const FRESH_DEVICES = 600;
 /** Long enough that a GC pause stays with the operation that caused it (bench/lib.ts). */
 const SLICE_MS = 20;
 
 /** PKCSReqs from `n` distinct RSA-2048 device keys (drawn from a prime pool: seconds, not minutes). */
-async function freshDevices(n: number, caCert: Certificate): Promise<Uint8Array[]> {
+export async function freshDevices(n: number, caCert: Certificate): Promise<Uint8Array[]> {
   const keys = await ClientKeyPool.create(n);
   const built = await buildRequests({ keys, from: 0, count: n, recipients: [caCert], challenge: 'a-challenge-password-of-32-chars', cipher: 'AES-256-CBC', crypto, tag: 'wire', now: T0 });
   return built.map((r) => r.der);

@@ -436,9 +436,13 @@ try {
     const runners: Runner[] = [];
     const ours = new Map<Runner, Awaited<ReturnType<typeof startOurs>>>();
     if (servers.has('ours')) {
-      for (const workers of workerCounts) {
-        log(`starting our server (SCEP_WORKERS=${workers})`);
-        const { s, processes } = await startOursChecked(ourDataDir, challenge, workers);
+      // --one-core adds one process confined to the first CPU this run may use; the load generator
+      // and the kernel keep the others.
+      const oneCpu = args['one-core'] ? (/Cpus_allowed_list:\s*(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0') : undefined;
+      const configs = [...workerCounts.map((workers) => ({ workers, cpus: undefined as string | undefined })), ...(oneCpu === undefined ? [] : [{ workers: 1, cpus: oneCpu }])];
+      for (const { workers, cpus } of configs) {
+        log(`starting our server (SCEP_WORKERS=${workers})${cpus === undefined ? '' : ` confined to CPU ${cpus}`}`);
+        const { s, processes } = await startOursChecked(ourDataDir, challenge, workers, [], cpus);
         if (workers > 1 && processes < workers) {
           log(`our server ran ${processes} process(es) with SCEP_WORKERS=${workers}: not supported yet, skipping`);
           results.runs.push({ server: `ours (${workers} workers)`, rows: [], duplicateSerials: 0, decodedSerials: 0, problems: [], requestsSent: 0, skipped: `SCEP_WORKERS=${workers} started ${processes} process(es)` });
@@ -447,16 +451,7 @@ try {
         }
         const pool = await ourPoolFor(s);
         // Each server process gets its own cursor: it never sees a request twice.
-        const run = await startRunner({ kind: 'shared', server: s, cursor: { next: 0 } }, s.name, pool, keys, workers > 1 ? 600 : 400);
-        runners.push(run);
-        ours.set(run, s);
-      }
-      if (args['one-core']) {
-        // The first CPU this run may use; the load generator and the kernel keep the others.
-        const cpu = /Cpus_allowed_list:\s*(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0';
-        log(`starting our server (SCEP_WORKERS=1) confined to CPU ${cpu}`);
-        const { s } = await startOursChecked(ourDataDir, challenge, 1, [], cpu);
-        const run = await startRunner({ kind: 'shared', server: s, cursor: { next: 0 } }, s.name, await ourPoolFor(s), keys, 300);
+        const run = await startRunner({ kind: 'shared', server: s, cursor: { next: 0 } }, s.name, pool, keys, workers > 1 ? 600 : cpus === undefined ? 400 : 300);
         runners.push(run);
         ours.set(run, s);
       }
