@@ -79,6 +79,7 @@ export type IntuneErrorCode =
   | 'ERR_INTUNE_COMPLIANCE_FAILED'
   // Infrastructure.
   | 'ERR_INTUNE_STORE_FAILED'
+  | 'ERR_INTUNE_STORE_FULL'
   | 'ERR_INTUNE_VALIDATOR_FAILED'
   // Trust anchors (operator configuration).
   | 'ERR_INTUNE_ANCHORS_UNREADABLE'
@@ -117,6 +118,7 @@ export const LABEL_BY_CODE: Readonly<Record<IntuneErrorCode, IntuneFailureLabel>
   ERR_INTUNE_RATE_LIMITED: 'rate_limited',
   ERR_INTUNE_COMPLIANCE_FAILED: 'compliance_failed',
   ERR_INTUNE_STORE_FAILED: 'service_error',
+  ERR_INTUNE_STORE_FULL: 'service_error',
   ERR_INTUNE_VALIDATOR_FAILED: 'service_error',
   ERR_INTUNE_ANCHORS_UNREADABLE: 'service_error',
   ERR_INTUNE_ANCHORS_TOO_LARGE: 'service_error',
@@ -321,6 +323,21 @@ export class ComplianceFailedError extends IntuneError {
 export class StoreFailedError extends IntuneError {
   constructor(message: string, options?: IntuneErrorOptions) {
     super('ERR_INTUNE_STORE_FAILED', message, options);
+  }
+}
+
+/** Which store had no room. */
+export type FullStore = 'replay' | 'rate-limit';
+
+/**
+ * A store is full and its policy is to refuse rather than forget a live entry (`whenFull:
+ * 'refuse'`, the default): the request is refused and nothing already stored is dropped.
+ */
+export class StoreFullError extends IntuneError {
+  readonly store: FullStore;
+  constructor(store: FullStore, message: string, options?: IntuneErrorOptions) {
+    super('ERR_INTUNE_STORE_FULL', message, options);
+    this.store = store;
   }
 }
 

@@ -87,6 +87,7 @@ export {
 } from './signed-challenge/validator.js';
 
 // Shared state.
+export { DEFAULT_WHEN_FULL, type WhenFull } from './state/when-full.js';
 export {
   DEFAULT_REPLAY_MAX_ENTRIES,
   ReplayCache,
@@ -101,6 +102,7 @@ export {
   RateLimiter,
   type RateLimitDecision,
   type RateLimiterOptions,
+  type RateLimitRefusal,
   type RateLimiterStats,
   type RateLimitStore,
 } from './state/rate-limiter.js';

@@ -15,11 +15,12 @@ import {
   RateLimitedError,
   ReplayError,
   StoreFailedError,
+  StoreFullError,
   ValidatorFailedError,
 } from '../errors.js';
 import { defaultSubtle, type SubtleCryptoLike } from '../lib/subtle.js';
 import { ReplayCache, type ReplayCacheStats, type ReplayStore } from '../state/replay-cache.js';
-import { RateLimiter, type RateLimiterStats, type RateLimitStore } from '../state/rate-limiter.js';
+import { RateLimiter, type RateLimitDecision, type RateLimiterStats, type RateLimitStore } from '../state/rate-limiter.js';
 import type { TrustAnchor, TrustAnchorSource } from '../state/trust-anchors.js';
 import {
   refusal,
@@ -211,17 +212,21 @@ export class SignedChallengeValidator implements IntuneValidator {
     try {
       fresh = await this.#replay.checkAndInsert(`${claims.iss ?? ''}\u0000${claims.nonce}`, (claims.exp + this.#skew) * 1000, nowMs);
     } catch (cause) {
+      if (cause instanceof StoreFullError) throw cause;
       throw new StoreFailedError('replay store failed', { cause });
     }
     if (!fresh) throw new ReplayError();
 
-    let allowed: boolean;
+    let decision: RateLimitDecision;
     try {
-      allowed = (await this.#rate.consume(this.#rateKey(claims), nowMs)).allowed;
+      decision = await this.#rate.consume(this.#rateKey(claims), nowMs);
     } catch (cause) {
       throw new StoreFailedError('rate-limit store failed', { cause });
     }
-    if (!allowed) throw new RateLimitedError();
+    if (!decision.allowed) {
+      if (decision.reason === 'full') throw new StoreFullError('rate-limit', 'rate limiter is full: no room for a new device');
+      throw new RateLimitedError();
+    }
 
     if (this.#compliance !== undefined) await this.#checkCompliance(this.#compliance, { claims, csr, context });
     return claims;

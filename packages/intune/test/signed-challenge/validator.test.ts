@@ -184,6 +184,31 @@ describe('SignedChallengeValidator', () => {
     expect(o2.ok ? undefined : o2.reason).toBe('ERR_INTUNE_STORE_FAILED');
   });
 
+  it('a full replay cache refuses the new token (ERR_INTUNE_STORE_FULL) and every stored token stays a replay', async () => {
+    const replayStore = new ReplayCache({ maxEntries: 2 });
+    const v = validator({ replayStore, rateLimitStore: new RateLimiter({ limit: 0 }) });
+    const first = makeToken(rsa, goodClaims());
+    expect(label(await v.validate(first, testCsr(), TEST_CONTEXT))).toBe('success');
+    expect(label(await v.validate(makeToken(rsa, goodClaims()), testCsr(), TEST_CONTEXT))).toBe('success');
+    const full = await v.validate(makeToken(rsa, goodClaims()), testCsr(), TEST_CONTEXT);
+    expect(full.ok ? 'ok' : [full.label, full.reason, full.failInfo, full.error.name]).toEqual(['service_error', 'ERR_INTUNE_STORE_FULL', 'badRequest', 'StoreFullError']);
+    expect(label(await v.validate(first, testCsr(), TEST_CONTEXT))).toBe('replay');
+    expect(v.stats().replay).toMatchObject({ size: 2, refusedFull: 1, evictedUnexpired: 0 });
+    expect(v.stats().outcomes).toMatchObject({ success: 2, service_error: 1, replay: 1 });
+  });
+
+  it('a full rate limiter refuses a new device (ERR_INTUNE_STORE_FULL), not as rate_limited', async () => {
+    const v = validator({ rateLimitStore: new RateLimiter({ maxKeys: 1 }) });
+    expect(label(await v.validate(makeToken(rsa, goodClaims()), testCsr(), TEST_CONTEXT))).toBe('success');
+    const o = await v.validate(makeToken(rsa, goodClaims({ sub: 'device-0002' })), testCsr(), TEST_CONTEXT);
+    expect(o.ok ? 'ok' : [o.label, o.reason]).toEqual(['service_error', 'ERR_INTUNE_STORE_FULL']);
+    expect(v.stats().rateLimiter).toMatchObject({ keys: 1, refusedFull: 1 });
+    // A store that predates `reason` refuses as rate_limited.
+    const old = validator({ rateLimitStore: { consume: () => Promise.resolve({ allowed: false, remaining: 0, retryAfterMs: 1 }) } });
+    const o2 = await old.validate(makeToken(rsa, goodClaims()), testCsr(), TEST_CONTEXT);
+    expect(o2.ok ? 'ok' : o2.reason).toBe('ERR_INTUNE_RATE_LIMITED');
+  });
+
   describe('compliance hook', () => {
     it('is called last, with the claims, and can refuse', async () => {
       const seen: string[] = [];
