@@ -37,7 +37,7 @@ export interface IntuneStores {
 type Raw = Readonly<Record<string, unknown>>;
 
 const OFFLINE_KEYS = ['model', 'mode', 'trustAnchors', 'audience', 'maxValiditySeconds', 'clockSkewSeconds', 'rateLimit'];
-const ONLINE_KEYS = ['model', 'mode', 'tenant', 'clientId', 'clientSecret', 'clientSecretEnv', 'graphBaseUrl', 'loginBaseUrl', 'timeoutMs', 'issueOnNotificationFailure', 'callerInfo'];
+const ONLINE_KEYS = ['model', 'mode', 'tenant', 'clientId', 'clientSecret', 'clientSecretEnv', 'graphBaseUrl', 'loginBaseUrl', 'allowedServiceHosts', 'timeoutMs', 'issueOnNotificationFailure', 'callerInfo'];
 
 function str(v: unknown, where: string, optional = false): string | undefined {
   if (v === undefined && optional) return undefined;
@@ -104,19 +104,32 @@ export async function intuneFor(
     const secretEnv = str(cfg['clientSecretEnv'], `${where}.clientSecretEnv`, true);
     const clientSecret = secretEnv ? settings.env[secretEnv] : (str(cfg['clientSecret'], `${where}.clientSecret`, true) as string | undefined);
     if (!clientSecret) throw new ExampleConfigError(`${where}: set clientSecretEnv (the name of an environment variable holding the secret) or clientSecret`);
-    const validator = new OnlineIntuneValidator({
-      tenant: str(cfg['tenant'], `${where}.tenant`) as string,
-      clientId: str(cfg['clientId'], `${where}.clientId`) as string,
-      clientSecret,
-      now: o.now,
-      ...(cfg['graphBaseUrl'] ? { graphBaseUrl: str(cfg['graphBaseUrl'], `${where}.graphBaseUrl`) as string } : {}),
-      ...(cfg['loginBaseUrl'] ? { loginBaseUrl: str(cfg['loginBaseUrl'], `${where}.loginBaseUrl`) as string } : {}),
-      ...(cfg['timeoutMs'] !== undefined ? { timeoutMs: num(cfg['timeoutMs'], `${where}.timeoutMs`, 100, 120_000) as number } : {}),
-      ...(cfg['issueOnNotificationFailure'] === true ? { issueOnNotificationFailure: true } : {}),
-      ...(cfg['callerInfo'] ? { callerInfo: str(cfg['callerInfo'], `${where}.callerInfo`) as string } : {}),
-      // A test fake of Microsoft's services runs on plain http on loopback.
-      ...(/^http:\/\/(127\.|localhost)/.test(String(cfg['graphBaseUrl'] ?? '')) ? { requireHttps: false } : {}),
-    });
+    // Host suffixes outside Microsoft's clouds (a test fake, a cloud not listed): named, never guessed.
+    const hosts = cfg['allowedServiceHosts'];
+    if (hosts !== undefined && !(Array.isArray(hosts) && hosts.length > 0 && hosts.every((h) => typeof h === 'string' && h !== ''))) {
+      throw new ExampleConfigError(`${where}.allowedServiceHosts must be a non-empty list of host names (host or host:port)`);
+    }
+    let validator: OnlineIntuneValidator;
+    try {
+      validator = new OnlineIntuneValidator({
+        tenant: str(cfg['tenant'], `${where}.tenant`) as string,
+        clientId: str(cfg['clientId'], `${where}.clientId`) as string,
+        clientSecret,
+        now: o.now,
+        ...(cfg['graphBaseUrl'] ? { graphBaseUrl: str(cfg['graphBaseUrl'], `${where}.graphBaseUrl`) as string } : {}),
+        ...(cfg['loginBaseUrl'] ? { loginBaseUrl: str(cfg['loginBaseUrl'], `${where}.loginBaseUrl`) as string } : {}),
+        ...(hosts !== undefined ? { allowedServiceHosts: hosts as string[] } : {}), // checked just above
+        ...(cfg['timeoutMs'] !== undefined ? { timeoutMs: num(cfg['timeoutMs'], `${where}.timeoutMs`, 100, 120_000) as number } : {}),
+        ...(cfg['issueOnNotificationFailure'] === true ? { issueOnNotificationFailure: true } : {}),
+        ...(cfg['callerInfo'] ? { callerInfo: str(cfg['callerInfo'], `${where}.callerInfo`) as string } : {}),
+        // A test fake of Microsoft's services runs on plain http on loopback.
+        ...(/^http:\/\/(127\.|localhost)/.test(String(cfg['graphBaseUrl'] ?? '')) ? { requireHttps: false } : {}),
+      });
+    } catch (err) {
+      // The validator refuses base URLs that are not https or not under allowedServiceHosts.
+      if (err instanceof TypeError) throw new ExampleConfigError(`${where}: ${err.message}`);
+      throw err;
+    }
     dispatcher = new IntuneDispatcher({ validator, mode });
   } else {
     throw new ExampleConfigError(`${where}.model must be "signed-challenge" or "online"`);

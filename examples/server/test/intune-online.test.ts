@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { buildCertificate, buildCsr, buildPkiRequest, parseCaCertResponse, parseCertificate, readCertRep, toHex } from '@scep/wire';
 import { nodeCrypto, nodePrivateKey } from '@scep/wire/node';
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT, FakeMicrosoft } from '../../../packages/intune/test/support/fake-microsoft.js';
+import { ExampleConfigError } from '../src/errors.js';
+import { intuneFor } from '../src/intune.js';
+import { readSettings } from '../src/settings.js';
 import { start, type Started } from './process.js';
 
 const crypto = nodeCrypto();
@@ -28,7 +31,17 @@ beforeAll(async () => {
       profiles: {
         default: {
           challenge: 'static-fallback',
-          intune: { model: 'online', tenant: FAKE_TENANT, clientId: FAKE_CLIENT_ID, clientSecretEnv: 'INTUNE_CLIENT_SECRET', graphBaseUrl: fake.url, loginBaseUrl: fake.url, timeoutMs: 2000 },
+          intune: {
+            model: 'online',
+            tenant: FAKE_TENANT,
+            clientId: FAKE_CLIENT_ID,
+            clientSecretEnv: 'INTUNE_CLIENT_SECRET',
+            graphBaseUrl: fake.url,
+            loginBaseUrl: fake.url,
+            // The fake is not Microsoft: without this the server refuses to call it.
+            allowedServiceHosts: fake.allowedHosts,
+            timeoutMs: 2000,
+          },
         },
       },
     }),
@@ -86,5 +99,30 @@ describe('online Intune validation (fake Microsoft services)', () => {
     expect(fake.requestsTo('/ScepActions/validateRequest').length).toBe(before);
     const stats = (await (await fetch(`${s.origin}/admin/intune`, { headers: { authorization: 'Bearer online-admin-token-0123456789' } })).json()) as { validator: string; outcomes: Record<string, number> };
     expect(stats.validator).toBe('online');
+  });
+});
+
+describe('online Intune settings: allowedServiceHosts', () => {
+  /** intuneFor on a profile whose "intune" object is `intune`. */
+  const wire = (intune: Record<string, unknown>): Promise<unknown> => {
+    const file = join(tmp, `cfg-${Math.random()}.json`);
+    writeFileSync(file, JSON.stringify({ profiles: { default: { challenge: 'static-fallback', intune } } }));
+    const settings = readSettings({ SCEP_CONFIG: file, SCEP_DATA_DIR: join(tmp, 'data'), INTUNE_CLIENT_SECRET: 's' }, { cwd: tmp, randomToken: () => 'generated-token-0123' });
+    return intuneFor(settings.profiles[0]!, settings, { crypto, now: () => new Date(), log: () => undefined });
+  };
+  const online = { model: 'online', tenant: FAKE_TENANT, clientId: FAKE_CLIENT_ID, clientSecretEnv: 'INTUNE_CLIENT_SECRET' };
+
+  it('Microsoft hosts need no setting; any other host must be named (a test fake included)', async () => {
+    await expect(wire(online)).resolves.toBeDefined();
+    await expect(wire({ ...online, graphBaseUrl: 'https://graph.microsoft.us', loginBaseUrl: 'https://login.microsoftonline.us' })).resolves.toBeDefined();
+    await expect(wire({ ...online, graphBaseUrl: fake.url, loginBaseUrl: fake.url })).rejects.toThrow(ExampleConfigError);
+    await expect(wire({ ...online, graphBaseUrl: fake.url, loginBaseUrl: fake.url })).rejects.toThrow(/allowedServiceHosts/);
+    await expect(wire({ ...online, graphBaseUrl: 'https://graph.example.net' })).rejects.toThrow(/graphBaseUrl names a host outside allowedServiceHosts/);
+  });
+
+  it('must be a list of host names', async () => {
+    await expect(wire({ ...online, allowedServiceHosts: 'graph.example.net' })).rejects.toThrow(/allowedServiceHosts must be a non-empty list/);
+    await expect(wire({ ...online, allowedServiceHosts: [] })).rejects.toThrow(/allowedServiceHosts must be a non-empty list/);
+    await expect(wire({ ...online, allowedServiceHosts: ['https://graph.example.net/'] })).rejects.toThrow(ExampleConfigError);
   });
 });

@@ -95,6 +95,7 @@ export type IntuneErrorCode =
   | 'ERR_INTUNE_TIMEOUT'
   | 'ERR_INTUNE_NETWORK'
   | 'ERR_INTUNE_RESPONSE_MALFORMED'
+  | 'ERR_INTUNE_URL_NOT_ALLOWED'
   // Microsoft's online API: the service's own verdicts.
   | ServiceErrorCode;
 
@@ -132,6 +133,7 @@ export const LABEL_BY_CODE: Readonly<Record<IntuneErrorCode, IntuneFailureLabel>
   ERR_INTUNE_TIMEOUT: 'service_error',
   ERR_INTUNE_NETWORK: 'service_error',
   ERR_INTUNE_RESPONSE_MALFORMED: 'service_error',
+  ERR_INTUNE_URL_NOT_ALLOWED: 'service_error',
   ERR_INTUNE_SERVICE_CERTIFICATE_REQUEST_DECODING_FAILED: 'malformed',
   ERR_INTUNE_SERVICE_CHALLENGE_PASSWORD_MISSING: 'malformed',
   ERR_INTUNE_SERVICE_CHALLENGE_DESERIALIZATION_ERROR: 'malformed',
@@ -415,6 +417,22 @@ export class ServiceNetworkError extends IntuneError {
 export class ServiceResponseMalformedError extends IntuneError {
   constructor(message: string, options?: IntuneErrorOptions) {
     super('ERR_INTUNE_RESPONSE_MALFORMED', message, options);
+  }
+}
+
+/**
+ * Graph named a service URL we will not call: not https, user info, or a host outside
+ * `allowedServiceHosts`. Nothing was sent to it.
+ */
+export class UrlNotAllowedError extends IntuneError {
+  /** The URL as received. */
+  readonly url: string;
+  /** What is wrong with it. */
+  readonly why: string;
+  constructor(url: string, why: string, options?: IntuneErrorOptions) {
+    super('ERR_INTUNE_URL_NOT_ALLOWED', `service URL ${why}`, options);
+    this.url = url;
+    this.why = why;
   }
 }
 

@@ -160,5 +160,11 @@ export {
   type OnlineIntuneValidatorOptions,
   type OnlineIntuneValidatorStats,
 } from './online/validator.js';
+export {
+  DEFAULT_ALLOWED_SERVICE_HOSTS,
+  ENTRA_LOGIN_HOST_SUFFIXES,
+  GRAPH_HOST_SUFFIXES,
+  INTUNE_SERVICE_HOST_SUFFIXES,
+} from './online/allowed-hosts.js';
 export { type FetchInit, type FetchLike, type FetchResponseLike } from './online/http.js';
 export { type CryptoKeyLike, type ImportAlgorithm, type SubtleCryptoLike, type VerifyAlgorithm } from './lib/subtle.js';

@@ -4,9 +4,10 @@
  * `@odata.nextLink` pages on the same Graph origin. The URI is cached until `invalidate()`, which
  * the client calls after any failed call.
  */
-import { ServiceDiscoveryError, ServiceHttpError, ServiceResponseMalformedError } from '../errors.js';
+import { ServiceDiscoveryError, ServiceHttpError, ServiceResponseMalformedError, UrlNotAllowedError } from '../errors.js';
 import { isJsonObject, parseJsonObject } from '../lib/json.js';
-import { checkServiceUrl, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, defaultFetch, httpCall, trimBase, type FetchLike } from './http.js';
+import { DEFAULT_ALLOWED_SERVICE_HOSTS, parseAllowedHosts } from './allowed-hosts.js';
+import { checkServiceUrl, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, defaultFetch, httpCall, type FetchLike, type ServiceUrlPolicy } from './http.js';
 import { GRAPH_SCOPE, type AccessTokenProvider } from './token-provider.js';
 
 export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com';
@@ -23,14 +24,21 @@ export interface IntuneServiceLocatorOptions {
   readonly fetch?: FetchLike;
   readonly timeoutMs?: number;
   readonly maxResponseBytes?: number;
-  /** Refuse a discovered URI that is not https. Default true. */
+  /** Refuse a Graph base or discovered URI that is not https. Default true. */
   readonly requireHttps?: boolean;
+  /**
+   * Host suffixes (`host` or `host:port`) the Graph base and the discovered service URI must be
+   * under. Default `DEFAULT_ALLOWED_SERVICE_HOSTS` (Microsoft's public and national clouds);
+   * replace it only for a test double or a cloud not listed.
+   */
+  readonly allowedServiceHosts?: readonly string[];
 }
 
 export class IntuneServiceLocator {
   readonly #options: IntuneServiceLocatorOptions;
   readonly #fetch: FetchLike;
   readonly #url: string;
+  readonly #policy: ServiceUrlPolicy;
   #cached: string | undefined;
   #inflight: Promise<string> | undefined;
   #lookups = 0;
@@ -38,7 +46,13 @@ export class IntuneServiceLocator {
   constructor(options: IntuneServiceLocatorOptions) {
     this.#options = options;
     this.#fetch = options.fetch ?? defaultFetch();
-    const base = trimBase(options.graphBaseUrl ?? DEFAULT_GRAPH_BASE_URL);
+    this.#policy = {
+      requireHttps: options.requireHttps ?? true,
+      allowedHosts: parseAllowedHosts(options.allowedServiceHosts ?? DEFAULT_ALLOWED_SERVICE_HOSTS, 'IntuneServiceLocator'),
+    };
+    const checked = checkServiceUrl(options.graphBaseUrl ?? DEFAULT_GRAPH_BASE_URL, this.#policy);
+    if (!checked.ok) throw new TypeError(`IntuneServiceLocator: graphBaseUrl ${checked.why}`);
+    const base = checked.url;
     const appId = options.intuneAppId ?? INTUNE_APP_ID;
     this.#url = `${base}/v1.0/servicePrincipals/appId=${encodeURIComponent(appId)}/endpoints`;
   }
@@ -57,7 +71,10 @@ export class IntuneServiceLocator {
     this.#cached = undefined;
   }
 
-  /** The service URI, from cache or Graph. Throws `ServiceDiscoveryError` or `EntraAuthError`. */
+  /**
+   * The service URI, from cache or Graph. Throws `ServiceDiscoveryError`, `UrlNotAllowedError` (Graph
+   * named a URI outside the policy) or `EntraAuthError`.
+   */
   locate(signal?: AbortSignal): Promise<string> {
     if (this.#cached !== undefined) return Promise.resolve(this.#cached);
     if (this.#inflight !== undefined) return this.#inflight;
@@ -87,7 +104,7 @@ export class IntuneServiceLocator {
         });
       }
       if (page >= MAX_PAGES) throw new ServiceDiscoveryError(`Graph endpoints listing runs past ${MAX_PAGES} pages`);
-      url = next;
+      url = new URL(next).href; // as checked by sameOrigin
     }
     throw new ServiceDiscoveryError(`Graph lists no ${this.#options.serviceName ?? SCEP_VALIDATION_SERVICE_NAME} endpoint`);
   }
@@ -131,10 +148,10 @@ export class IntuneServiceLocator {
       const provider = entry['providerName'];
       const uri = entry['uri'];
       if (typeof provider === 'string' && provider.toLowerCase() === name && typeof uri === 'string') {
-        if (!checkServiceUrl(uri, this.#options.requireHttps ?? true)) {
-          throw new ServiceDiscoveryError(`discovered ${provider} URI is not an acceptable URL`);
-        }
-        this.#cached = trimBase(uri);
+        // The Intune bearer token and every CSR go to this host: it must be one of Microsoft's.
+        const checked = checkServiceUrl(uri, this.#policy);
+        if (!checked.ok) throw new UrlNotAllowedError(uri, checked.why);
+        this.#cached = checked.url;
         return this.#cached;
       }
     }

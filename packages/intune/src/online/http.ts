@@ -3,6 +3,7 @@
  * the body, a bound on the body size, and every failure turned into our own error.
  */
 import { ServiceNetworkError, ServiceResponseMalformedError, ServiceTimeoutError } from '../errors.js';
+import { isHostAllowed, type AllowedHosts } from './allowed-hosts.js';
 
 /** The response surface we use; the platform `Response` satisfies it. */
 export interface FetchResponseLike {
@@ -137,14 +138,33 @@ export function trimBase(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-/** Checks a configured or discovered base URL. */
-export function checkServiceUrl(url: string, requireHttps: boolean): boolean {
+/** What a configured or discovered base URL must satisfy. */
+export interface ServiceUrlPolicy {
+  /** Refuse `http:`. */
+  readonly requireHttps: boolean;
+  /** Host suffixes (and ports) calls may go to. */
+  readonly allowedHosts: AllowedHosts;
+}
+
+export type ServiceUrlCheck = { readonly ok: true; readonly url: string } | { readonly ok: false; readonly why: string };
+
+/**
+ * Checks a configured or discovered base URL. When acceptable, returns it as the WHATWG parser
+ * spells it (lower-case host, no trailing slash), so what is fetched is exactly what was checked.
+ */
+export function checkServiceUrl(url: string, policy: ServiceUrlPolicy): ServiceUrlCheck {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return false;
+    return { ok: false, why: 'is not a URL' };
   }
-  if (parsed.protocol === 'https:') return true;
-  return !requireHttps && parsed.protocol === 'http:';
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && !policy.requireHttps)) {
+    return { ok: false, why: policy.requireHttps ? 'is not https' : 'is not http(s)' };
+  }
+  // Credentials in the URL would be sent along; a query or fragment cannot be a base.
+  if (parsed.username !== '' || parsed.password !== '') return { ok: false, why: 'carries user info' };
+  if (parsed.search !== '' || parsed.hash !== '') return { ok: false, why: 'has a query or fragment' };
+  if (!isHostAllowed(parsed, policy.allowedHosts)) return { ok: false, why: `names a host outside allowedServiceHosts (${parsed.host})` };
+  return { ok: true, url: trimBase(parsed.href) };
 }

@@ -6,7 +6,8 @@
  */
 import { EntraAuthError, IntuneError } from '../errors.js';
 import { parseJsonObject } from '../lib/json.js';
-import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, defaultFetch, httpCall, trimBase, type FetchLike } from './http.js';
+import { DEFAULT_ALLOWED_SERVICE_HOSTS, parseAllowedHosts } from './allowed-hosts.js';
+import { checkServiceUrl, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, defaultFetch, httpCall, type FetchLike } from './http.js';
 
 /** Scope for Microsoft Graph (service discovery). */
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
@@ -30,6 +31,14 @@ export interface EntraClientCredentialsOptions {
   readonly clientSecret: string;
   /** Default `https://login.microsoftonline.com` (use the sovereign-cloud host where needed). */
   readonly loginBaseUrl?: string;
+  /** Refuse a non-https `loginBaseUrl`. Default true. */
+  readonly requireHttps?: boolean;
+  /**
+   * Host suffixes (`host` or `host:port`) `loginBaseUrl` must be under: the client secret goes
+   * there. Default `DEFAULT_ALLOWED_SERVICE_HOSTS`; replace only for a test double or a cloud not
+   * listed.
+   */
+  readonly allowedServiceHosts?: readonly string[];
   readonly fetch?: FetchLike;
   readonly now?: () => Date;
   /** Refresh this long before expiry. Default 300 s (capped at half the token's lifetime). */
@@ -61,7 +70,12 @@ export class EntraClientCredentials implements AccessTokenProvider {
     this.#options = options;
     this.#fetch = options.fetch ?? defaultFetch();
     this.#now = options.now ?? (() => new Date());
-    this.#tokenUrl = `${trimBase(options.loginBaseUrl ?? DEFAULT_LOGIN_BASE_URL)}/${encodeURIComponent(options.tenant)}/oauth2/v2.0/token`;
+    const login = checkServiceUrl(options.loginBaseUrl ?? DEFAULT_LOGIN_BASE_URL, {
+      requireHttps: options.requireHttps ?? true,
+      allowedHosts: parseAllowedHosts(options.allowedServiceHosts ?? DEFAULT_ALLOWED_SERVICE_HOSTS, 'EntraClientCredentials'),
+    });
+    if (!login.ok) throw new TypeError(`EntraClientCredentials: loginBaseUrl ${login.why}`);
+    this.#tokenUrl = `${login.url}/${encodeURIComponent(options.tenant)}/oauth2/v2.0/token`;
   }
 
   /** How many token requests went to Entra (for tests and metrics). */

@@ -20,6 +20,7 @@ import {
 import { describeIssuedCertificate } from './certificate-info.js';
 import { IntuneScepClient } from './client.js';
 import { IntuneServiceLocator } from './discovery.js';
+import { DEFAULT_ALLOWED_SERVICE_HOSTS, parseAllowedHosts } from './allowed-hosts.js';
 import { checkServiceUrl, type FetchLike } from './http.js';
 import { EntraClientCredentials, type AccessTokenProvider } from './token-provider.js';
 
@@ -51,6 +52,13 @@ export interface OnlineIntuneValidatorOptions {
   readonly maxResponseBytes?: number;
   /** Refuse non-https base and service URLs. Default true. */
   readonly requireHttps?: boolean;
+  /**
+   * Host suffixes (`host` or `host:port`; a suffix admits its subdomains, on a dot boundary) that
+   * `loginBaseUrl`, `graphBaseUrl` and the service URI Graph names must be under. Default
+   * `DEFAULT_ALLOWED_SERVICE_HOSTS`: Entra ID, Graph and Intune in Microsoft's public and national
+   * clouds. Replace it only for a local test double or a cloud not listed.
+   */
+  readonly allowedServiceHosts?: readonly string[];
   /** Hand out the certificate even when the success notification fails. Default false. */
   readonly issueOnNotificationFailure?: boolean;
   /** Mixed-mode predicate. Default: longer than 200 characters. */
@@ -88,9 +96,12 @@ export class OnlineIntuneValidator implements IntuneValidator {
 
   constructor(options: OnlineIntuneValidatorOptions) {
     const requireHttps = options.requireHttps ?? true;
+    const allowedServiceHosts = options.allowedServiceHosts ?? DEFAULT_ALLOWED_SERVICE_HOSTS;
+    const policy = { requireHttps, allowedHosts: parseAllowedHosts(allowedServiceHosts, 'OnlineIntuneValidator') };
     for (const k of ['graphBaseUrl', 'loginBaseUrl'] as const) {
       const v = options[k];
-      if (v !== undefined && !checkServiceUrl(v, requireHttps)) throw new TypeError(`OnlineIntuneValidator: ${k} is not an acceptable URL`);
+      const checked = v === undefined ? undefined : checkServiceUrl(v, policy);
+      if (checked !== undefined && !checked.ok) throw new TypeError(`OnlineIntuneValidator: ${k} ${checked.why}`);
     }
     const tokenProvider =
       options.tokenProvider ??
@@ -99,6 +110,8 @@ export class OnlineIntuneValidator implements IntuneValidator {
         clientId: options.clientId ?? '',
         clientSecret: options.clientSecret ?? '',
         ...(options.loginBaseUrl === undefined ? {} : { loginBaseUrl: options.loginBaseUrl }),
+        requireHttps,
+        allowedServiceHosts,
         ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
         ...(options.now === undefined ? {} : { now: options.now }),
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
@@ -113,6 +126,7 @@ export class OnlineIntuneValidator implements IntuneValidator {
     this.#locator = new IntuneServiceLocator({
       ...shared,
       requireHttps,
+      allowedServiceHosts,
       ...(options.graphBaseUrl === undefined ? {} : { graphBaseUrl: options.graphBaseUrl }),
       ...(options.intuneAppId === undefined ? {} : { intuneAppId: options.intuneAppId }),
       ...(options.serviceName === undefined ? {} : { serviceName: options.serviceName }),

@@ -22,8 +22,9 @@ let client: IntuneScepClient;
 beforeEach(async () => {
   fake = new FakeMicrosoft();
   await fake.start();
-  const tokenProvider = new EntraClientCredentials({ tenant: FAKE_TENANT, clientId: FAKE_CLIENT_ID, clientSecret: FAKE_CLIENT_SECRET, loginBaseUrl: fake.url, now: () => NOW });
-  locator = new IntuneServiceLocator({ tokenProvider, graphBaseUrl: fake.url, requireHttps: false });
+  const local = { requireHttps: false, allowedServiceHosts: fake.allowedHosts };
+  const tokenProvider = new EntraClientCredentials({ tenant: FAKE_TENANT, clientId: FAKE_CLIENT_ID, clientSecret: FAKE_CLIENT_SECRET, loginBaseUrl: fake.url, now: () => NOW, ...local });
+  locator = new IntuneServiceLocator({ tokenProvider, graphBaseUrl: fake.url, ...local });
   client = new IntuneScepClient({ tokenProvider, locator, randomUUID: sequentialUuids(), callerInfo: 'TestCA/1.0', timeoutMs: 200 });
 });
 afterEach(async () => {

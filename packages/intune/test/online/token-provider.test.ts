@@ -11,8 +11,13 @@ afterEach(async () => {
   await fake.close();
 });
 
+/** Opts a provider in to a local http fake (by default only Microsoft's https hosts are called). */
+function local(url: string): { requireHttps: false; allowedServiceHosts: string[] } {
+  return { requireHttps: false, allowedServiceHosts: [new URL(url).host] };
+}
+
 function provider(now: () => Date = () => new Date('2025-06-01T12:00:00Z'), extra: Partial<ConstructorParameters<typeof EntraClientCredentials>[0]> = {}): EntraClientCredentials {
-  return new EntraClientCredentials({ tenant: FAKE_TENANT, clientId: FAKE_CLIENT_ID, clientSecret: FAKE_CLIENT_SECRET, loginBaseUrl: fake.url, now, ...extra });
+  return new EntraClientCredentials({ tenant: FAKE_TENANT, clientId: FAKE_CLIENT_ID, clientSecret: FAKE_CLIENT_SECRET, loginBaseUrl: fake.url, now, ...local(fake.url), ...extra });
 }
 
 async function code(p: Promise<unknown>): Promise<string | undefined> {
@@ -80,7 +85,7 @@ describe('EntraClientCredentials', () => {
   });
 
   it('reports a refused secret as EntraAuthError with the OAuth error, without the secret', async () => {
-    const p = new EntraClientCredentials({ tenant: FAKE_TENANT, clientId: FAKE_CLIENT_ID, clientSecret: 'wrong', loginBaseUrl: fake.url, now: () => new Date('2025-06-01T12:00:00Z') });
+    const p = new EntraClientCredentials({ tenant: FAKE_TENANT, clientId: FAKE_CLIENT_ID, clientSecret: 'wrong', loginBaseUrl: fake.url, now: () => new Date('2025-06-01T12:00:00Z'), ...local(fake.url) });
     const err = await p.getAccessToken(GRAPH_SCOPE).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EntraAuthError);
     expect((err as EntraAuthError).oauthError).toBe('invalid_client');
@@ -102,13 +107,25 @@ describe('EntraClientCredentials', () => {
   });
 
   it('a network failure is an auth failure caused by ERR_INTUNE_NETWORK', async () => {
-    const p = new EntraClientCredentials({ tenant: FAKE_TENANT, clientId: FAKE_CLIENT_ID, clientSecret: FAKE_CLIENT_SECRET, loginBaseUrl: 'http://127.0.0.1:1', now: () => new Date('2025-06-01T12:00:00Z') });
+    const p = new EntraClientCredentials({ tenant: FAKE_TENANT, clientId: FAKE_CLIENT_ID, clientSecret: FAKE_CLIENT_SECRET, loginBaseUrl: 'http://127.0.0.1:1', now: () => new Date('2025-06-01T12:00:00Z'), ...local('http://127.0.0.1:1') });
     const err = await p.getAccessToken(GRAPH_SCOPE).catch((e: unknown) => e);
     expect(((err as Error).cause as IntuneError).code).toBe('ERR_INTUNE_NETWORK');
   });
 
   it('needs tenant, client id and secret', () => {
     expect(() => new EntraClientCredentials({ tenant: '', clientId: 'x', clientSecret: 'y' })).toThrow(TypeError);
+  });
+
+  it('sends the client secret only to an https Entra ID host of Microsoft, unless told otherwise', () => {
+    const creds = { tenant: 't', clientId: 'c', clientSecret: 's' };
+    for (const loginBaseUrl of [undefined, 'https://login.microsoftonline.us', 'https://login.partner.microsoftonline.cn', 'https://login.chinacloudapi.cn/']) {
+      expect(() => new EntraClientCredentials({ ...creds, ...(loginBaseUrl === undefined ? {} : { loginBaseUrl }) })).not.toThrow();
+    }
+    for (const loginBaseUrl of ['https://login.microsoftonline.com.attacker.net', 'https://evillogin.microsoftonline.com', 'http://login.microsoftonline.com', 'https://x@login.microsoftonline.com', fake.url]) {
+      expect(() => new EntraClientCredentials({ ...creds, loginBaseUrl }), loginBaseUrl).toThrow(TypeError);
+    }
+    expect(() => new EntraClientCredentials({ ...creds, loginBaseUrl: fake.url, requireHttps: false })).toThrow(/outside allowedServiceHosts/);
+    expect(() => new EntraClientCredentials({ ...creds, loginBaseUrl: fake.url, ...local(fake.url) })).not.toThrow();
   });
 });
 
@@ -138,7 +155,8 @@ describe('redirects on outbound calls', () => {
     const redirector = createServer((_req, res) => res.writeHead(307, { location: `http://127.0.0.1:${port(collector)}/steal` }).end());
     await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
     try {
-      expect(await code(provider(undefined, { loginBaseUrl: `http://127.0.0.1:${port(redirector)}` }).getAccessToken(INTUNE_SCOPE))).toBe('ERR_INTUNE_AUTH_FAILED');
+      const loginBaseUrl = `http://127.0.0.1:${port(redirector)}`;
+      expect(await code(provider(undefined, { loginBaseUrl, ...local(loginBaseUrl) }).getAccessToken(INTUNE_SCOPE))).toBe('ERR_INTUNE_AUTH_FAILED');
       expect(seen).toEqual([]);
     } finally {
       redirector.close();

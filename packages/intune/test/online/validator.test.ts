@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OnlineIntuneValidator, type OnlineIntuneValidatorOptions } from '../../src/index.js';
+import { OnlineIntuneValidator, type FetchLike, type OnlineIntuneValidatorOptions } from '../../src/index.js';
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT, FakeMicrosoft, sequentialUuids } from '../support/fake-microsoft.js';
 import { makeSigner, TEST_CONTEXT, testCsr } from '../support/keys.js';
 
@@ -14,19 +14,24 @@ afterEach(async () => {
 });
 
 function validator(extra: Partial<OnlineIntuneValidatorOptions> = {}): OnlineIntuneValidator {
-  return new OnlineIntuneValidator({
+  return new OnlineIntuneValidator(validatorOptions(extra));
+}
+
+function validatorOptions(extra: Partial<OnlineIntuneValidatorOptions> = {}): OnlineIntuneValidatorOptions {
+  return {
     tenant: FAKE_TENANT,
     clientId: FAKE_CLIENT_ID,
     clientSecret: FAKE_CLIENT_SECRET,
     graphBaseUrl: fake.url,
     loginBaseUrl: fake.url,
     requireHttps: false,
+    allowedServiceHosts: fake.allowedHosts,
     randomUUID: sequentialUuids(),
     callerInfo: 'TestCA/2.0',
     timeoutMs: 200,
     now: () => new Date('2025-06-01T12:00:00Z'),
     ...extra,
-  });
+  };
 }
 
 const issued = makeSigner('ec-p256', { cn: 'issued device cert', serial: 0x42, notAfter: new Date('2026-06-01T00:00:00Z') });
@@ -152,6 +157,7 @@ describe('OnlineIntuneValidator', () => {
       },
       graphBaseUrl: fake.url,
       requireHttps: false,
+      allowedServiceHosts: fake.allowedHosts,
       randomUUID: sequentialUuids(),
     });
     expect((await v.validate('c', testCsr(), TEST_CONTEXT)).ok).toBe(true);
@@ -168,5 +174,26 @@ describe('OnlineIntuneValidator', () => {
     expect(() => validator({ requireHttps: true })).toThrow(TypeError);
     expect(() => new OnlineIntuneValidator({ tenant: 't', clientId: 'c', clientSecret: 's' })).not.toThrow();
     expect(() => new OnlineIntuneValidator({ tenant: 't', clientId: '', clientSecret: 's' })).toThrow(TypeError);
+  });
+
+  it('calls only Microsoft hosts unless allowedServiceHosts says otherwise (a local fake opts in)', () => {
+    const { allowedServiceHosts: _, ...withoutOptIn } = { ...validatorOptions() };
+    expect(() => new OnlineIntuneValidator(withoutOptIn)).toThrow(/graphBaseUrl names a host outside allowedServiceHosts/);
+    expect(() => new OnlineIntuneValidator({ ...withoutOptIn, graphBaseUrl: 'https://graph.microsoft.us' })).toThrow(/loginBaseUrl names a host outside/);
+    expect(() => new OnlineIntuneValidator({ tenant: 't', clientId: 'c', clientSecret: 's', graphBaseUrl: 'https://dod-graph.microsoft.us', loginBaseUrl: 'https://login.microsoftonline.us' })).not.toThrow();
+  });
+
+  it('a discovered service URI outside the allow-list refuses the request (ERR_INTUNE_URL_NOT_ALLOWED) and sends it neither token nor CSR', async () => {
+    const calls: string[] = [];
+    const fetch: FetchLike = (url) => {
+      calls.push(url);
+      const body = JSON.stringify({ value: [{ providerName: 'ScepRequestValidationFEService', uri: 'https://fef.manage.microsoft.com.attacker.example/svc' }] });
+      return Promise.resolve({ status: 200, body: new Response(body).body });
+    };
+    const v = new OnlineIntuneValidator({ tokenProvider: { getAccessToken: () => Promise.resolve('token') }, fetch, randomUUID: sequentialUuids() });
+    const outcome = await v.validate('c', testCsr(), TEST_CONTEXT);
+    expect(outcome.ok ? 'ok' : [outcome.label, outcome.reason]).toEqual(['service_error', 'ERR_INTUNE_URL_NOT_ALLOWED']);
+    expect(calls.every((u) => u.startsWith('https://graph.microsoft.com/'))).toBe(true);
+    expect(v.stats().serviceUri).toBeUndefined();
   });
 });

@@ -50,6 +50,14 @@ export class FakeMicrosoft {
     return `${this.#url}${SERVICE_PATH}`;
   }
 
+  /**
+   * The `allowedServiceHosts` that admit this fake (127.0.0.1 and its port): the online model
+   * calls nothing outside Microsoft's domains unless told to.
+   */
+  get allowedHosts(): string[] {
+    return [new URL(this.#url).host];
+  }
+
   /** Requests whose path includes `fragment`. */
   requestsTo(fragment: string): RecordedRequest[] {
     return this.requests.filter((r) => r.path.includes(fragment));
