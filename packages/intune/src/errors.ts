@@ -96,6 +96,8 @@ export type IntuneErrorCode =
   | 'ERR_INTUNE_NETWORK'
   | 'ERR_INTUNE_RESPONSE_MALFORMED'
   | 'ERR_INTUNE_URL_NOT_ALLOWED'
+  | 'ERR_INTUNE_ONLINE_RATE_LIMITED'
+  | 'ERR_INTUNE_ONLINE_BUSY'
   // Microsoft's online API: the service's own verdicts.
   | ServiceErrorCode;
 
@@ -134,6 +136,8 @@ export const LABEL_BY_CODE: Readonly<Record<IntuneErrorCode, IntuneFailureLabel>
   ERR_INTUNE_NETWORK: 'service_error',
   ERR_INTUNE_RESPONSE_MALFORMED: 'service_error',
   ERR_INTUNE_URL_NOT_ALLOWED: 'service_error',
+  ERR_INTUNE_ONLINE_RATE_LIMITED: 'rate_limited',
+  ERR_INTUNE_ONLINE_BUSY: 'rate_limited',
   ERR_INTUNE_SERVICE_CERTIFICATE_REQUEST_DECODING_FAILED: 'malformed',
   ERR_INTUNE_SERVICE_CHALLENGE_PASSWORD_MISSING: 'malformed',
   ERR_INTUNE_SERVICE_CHALLENGE_DESERIALIZATION_ERROR: 'malformed',
@@ -433,6 +437,31 @@ export class UrlNotAllowedError extends IntuneError {
     super('ERR_INTUNE_URL_NOT_ALLOWED', `service URL ${why}`, options);
     this.url = url;
     this.why = why;
+  }
+}
+
+/**
+ * The online model's budget of validation calls (`rateLimitStore`, per `rateLimitKey`) is spent:
+ * the request is refused without calling Microsoft.
+ */
+export class OnlineRateLimitedError extends IntuneError {
+  /** How long until the budget frees a call, when the store says. */
+  readonly retryAfterMs: number | undefined;
+  constructor(retryAfterMs: number | undefined, options?: IntuneErrorOptions) {
+    super('ERR_INTUNE_ONLINE_RATE_LIMITED', 'budget of calls to Intune is spent for now', options);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/**
+ * Every outbound slot (`maxConcurrentCalls`) is taken: a validation is refused at once, a
+ * notification after waiting its turn for the call timeout. Nothing was sent to Microsoft.
+ */
+export class OnlineBusyError extends IntuneError {
+  readonly action: 'validateRequest' | 'successNotification' | 'failureNotification';
+  constructor(action: OnlineBusyError['action'], message: string, options?: IntuneErrorOptions) {
+    super('ERR_INTUNE_ONLINE_BUSY', message, options);
+    this.action = action;
   }
 }
 

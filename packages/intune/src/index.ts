@@ -144,21 +144,28 @@ export {
 export {
   DEFAULT_CALLER_INFO,
   DEFAULT_FAILURE_HRESULT,
+  DEFAULT_MAX_CONCURRENT_CALLS,
   INTUNE_API_VERSION,
   IntuneScepClient,
   MAX_ERROR_DESCRIPTION_LENGTH,
   type FailureNotificationInput,
   type IntuneScepClientOptions,
+  type IntuneScepClientStats,
   type ScepAction,
   type SuccessNotificationInput,
   type ValidateRequestInput,
 } from './online/client.js';
 export { describeIssuedCertificate, type IssuedCertificateFacts } from './online/certificate-info.js';
 export {
+  DEFAULT_ONLINE_RATE_LIMIT,
+  DEFAULT_ONLINE_RATE_WINDOW_MS,
+  defaultOnlineRateLimitKey,
   OnlineIntuneValidator,
   type NotificationCounts,
   type OnlineIntuneValidatorOptions,
   type OnlineIntuneValidatorStats,
+  type OnlineOutboundStats,
+  type OnlineRateLimitInput,
 } from './online/validator.js';
 export {
   DEFAULT_ALLOWED_SERVICE_HOSTS,

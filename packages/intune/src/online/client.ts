@@ -2,11 +2,19 @@
  * Client for Microsoft's ScepRequestValidationFEService (API version 2018-02-20): the three
  * `ScepActions` calls a third-party SCEP server makes. Each call gets a fresh `client-request-id`
  * (the "activity id" Microsoft support asks for). Only `code: "Success"` is success; every other
- * code raises its own typed error. Any failed call drops the cached service location.
+ * code raises its own typed error. Any failed call drops the cached service location. At most
+ * `maxConcurrentCalls` calls (each with the token and discovery work it needs) are in flight.
  */
-import { createServiceRefusal, IntuneServiceRefusedError, ServiceHttpError, ServiceResponseMalformedError } from '../errors.js';
+import {
+  createServiceRefusal,
+  IntuneServiceRefusedError,
+  OnlineBusyError,
+  ServiceHttpError,
+  ServiceResponseMalformedError,
+} from '../errors.js';
 import { encodeBase64 } from '../lib/base64.js';
 import { parseJsonObject } from '../lib/json.js';
+import { CallGate, type CallGateStats, type ReleaseSlot } from './call-gate.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, defaultFetch, httpCall, type FetchLike } from './http.js';
 import type { IntuneServiceLocator } from './discovery.js';
 import { INTUNE_SCOPE, type AccessTokenProvider } from './token-provider.js';
@@ -17,6 +25,8 @@ export const DEFAULT_CALLER_INFO = '@scep/intune';
 export const MAX_ERROR_DESCRIPTION_LENGTH = 255;
 /** E_FAIL, the HRESULT used when the server gives none. */
 export const DEFAULT_FAILURE_HRESULT = 0x80004005;
+/** Outbound calls in flight at once, per client. */
+export const DEFAULT_MAX_CONCURRENT_CALLS = 16;
 
 export interface IntuneScepClientOptions {
   readonly tokenProvider: AccessTokenProvider;
@@ -32,6 +42,18 @@ export interface IntuneScepClientOptions {
   readonly timeoutMs?: number;
   /** Default 64 KiB. */
   readonly maxResponseBytes?: number;
+  /**
+   * Most calls in flight at once. Beyond it a validation is refused at once and a notification
+   * waits its turn (up to `timeoutMs`), both with `OnlineBusyError`. Default 16.
+   */
+  readonly maxConcurrentCalls?: number;
+}
+
+export interface IntuneScepClientStats extends CallGateStats {
+  /** Validations refused because every slot was taken. */
+  readonly refusedBusy: number;
+  /** Notifications that gave up waiting for a slot. */
+  readonly notificationsTimedOut: number;
 }
 
 export interface ValidateRequestInput {
@@ -79,28 +101,44 @@ export class IntuneScepClient {
   readonly #options: IntuneScepClientOptions;
   readonly #fetch: FetchLike;
   readonly #randomUUID: () => string;
+  readonly #gate: CallGate;
+  #refusedBusy = 0;
+  #notificationsTimedOut = 0;
 
   constructor(options: IntuneScepClientOptions) {
     this.#options = options;
     this.#fetch = options.fetch ?? defaultFetch();
     this.#randomUUID = options.randomUUID ?? defaultRandomUUID;
+    this.#gate = new CallGate(options.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS);
   }
 
-  /** Asks Intune whether the CSR (with its challenge) is genuine. Throws `IntuneError` unless Success. */
+  /**
+   * Asks Intune whether the CSR (with its challenge) is genuine. Throws `IntuneError` unless
+   * Success; `OnlineBusyError` without calling anyone when every slot is taken.
+   */
   async validateRequest(input: ValidateRequestInput, signal?: AbortSignal): Promise<void> {
     requireText('transactionId', input.transactionId);
-    await this.#post(
-      'validateRequest',
-      {
-        request: {
-          transactionId: input.transactionId,
-          certificateRequest: encodeBase64(input.certificateRequest),
-          callerInfo: input.callerInfo ?? this.#callerInfo(),
+    const release = this.#gate.tryAcquire();
+    if (release === undefined) {
+      this.#refusedBusy++;
+      throw new OnlineBusyError('validateRequest', `all ${this.#gate.stats().maxConcurrentCalls} outbound slots are taken`);
+    }
+    try {
+      await this.#post(
+        'validateRequest',
+        {
+          request: {
+            transactionId: input.transactionId,
+            certificateRequest: encodeBase64(input.certificateRequest),
+            callerInfo: input.callerInfo ?? this.#callerInfo(),
+          },
         },
-      },
-      input.transactionId,
-      signal,
-    );
+        input.transactionId,
+        signal,
+      );
+    } finally {
+      release();
+    }
   }
 
   /** Tells Intune a certificate was issued. Throws `IntuneError` unless Success. */
@@ -109,24 +147,29 @@ export class IntuneScepClient {
     requireText('certificateThumbprint', input.certificateThumbprint);
     requireText('certificateSerialNumber', input.certificateSerialNumber);
     requireText('issuingCertificateAuthority', input.issuingCertificateAuthority);
-    await this.#post(
-      'successNotification',
-      {
-        notification: {
-          transactionId: input.transactionId,
-          certificateRequest: encodeBase64(input.certificateRequest),
-          certificateThumbprint: input.certificateThumbprint,
-          certificateSerialNumber: input.certificateSerialNumber,
-          certificateExpirationDateUtc: input.certificateExpirationDateUtc.toISOString(),
-          issuingCertificateAuthority: input.issuingCertificateAuthority,
-          callerInfo: input.callerInfo ?? this.#callerInfo(),
-          caConfiguration: input.caConfiguration ?? '',
-          certificateAuthority: input.certificateAuthority ?? '',
+    const release = await this.#waitForSlot('successNotification', signal);
+    try {
+      await this.#post(
+        'successNotification',
+        {
+          notification: {
+            transactionId: input.transactionId,
+            certificateRequest: encodeBase64(input.certificateRequest),
+            certificateThumbprint: input.certificateThumbprint,
+            certificateSerialNumber: input.certificateSerialNumber,
+            certificateExpirationDateUtc: input.certificateExpirationDateUtc.toISOString(),
+            issuingCertificateAuthority: input.issuingCertificateAuthority,
+            callerInfo: input.callerInfo ?? this.#callerInfo(),
+            caConfiguration: input.caConfiguration ?? '',
+            certificateAuthority: input.certificateAuthority ?? '',
+          },
         },
-      },
-      input.transactionId,
-      signal,
-    );
+        input.transactionId,
+        signal,
+      );
+    } finally {
+      release();
+    }
   }
 
   /** Tells Intune the request failed. Throws `IntuneError` unless Success. */
@@ -137,19 +180,42 @@ export class IntuneScepClient {
     if (!Number.isSafeInteger(hResult) || hResult < -0x80000000 || hResult > 0xffffffff) {
       throw new TypeError('hResult must be a 32-bit integer');
     }
-    await this.#post(
-      'failureNotification',
-      {
-        notification: {
-          transactionId: input.transactionId,
-          certificateRequest: encodeBase64(input.certificateRequest),
-          hResult,
-          errorDescription: input.errorDescription.slice(0, MAX_ERROR_DESCRIPTION_LENGTH),
-          callerInfo: input.callerInfo ?? this.#callerInfo(),
+    const release = await this.#waitForSlot('failureNotification', signal);
+    try {
+      await this.#post(
+        'failureNotification',
+        {
+          notification: {
+            transactionId: input.transactionId,
+            certificateRequest: encodeBase64(input.certificateRequest),
+            hResult,
+            errorDescription: input.errorDescription.slice(0, MAX_ERROR_DESCRIPTION_LENGTH),
+            callerInfo: input.callerInfo ?? this.#callerInfo(),
+          },
         },
-      },
-      input.transactionId,
-      signal,
+        input.transactionId,
+        signal,
+      );
+    } finally {
+      release();
+    }
+  }
+
+  /** Outbound slots in use and waited for, and what was refused for want of one. */
+  stats(): IntuneScepClientStats {
+    return { ...this.#gate.stats(), refusedBusy: this.#refusedBusy, notificationsTimedOut: this.#notificationsTimedOut };
+  }
+
+  /** A notification waits for a slot, at most one call timeout. */
+  async #waitForSlot(action: 'successNotification' | 'failureNotification', signal: AbortSignal | undefined): Promise<ReleaseSlot> {
+    const timeoutMs = this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const release = await this.#gate.acquire(timeoutMs, signal);
+    if (release !== undefined) return release;
+    this.#notificationsTimedOut++;
+    throw new OnlineBusyError(
+      action,
+      signal?.aborted === true ? `Intune ${action} was aborted while waiting for an outbound slot` : `no outbound slot for Intune ${action} within ${timeoutMs} ms`,
+      signal?.aborted === true ? { cause: signal.reason } : undefined,
     );
   }
 

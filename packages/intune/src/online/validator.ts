@@ -3,9 +3,13 @@
  * device an opaque challenge; we send the CSR to Intune's validation service, issue only on
  * Success, then report the outcome. Policy follows Microsoft's test matrix: no certificate when
  * validation fails or errors, and by default none when the success notification fails.
+ *
+ * Anyone can send a challenge, and each one would cost a call to Microsoft (a token's worth of
+ * quota, throttling of the tenant), so validations draw on a budget (`rateLimitStore`, per
+ * `rateLimitKey`) and on a bound of calls in flight (`maxConcurrentCalls`) before anything is sent.
  */
 import { IntuneCounters, type IntuneLabelCounts } from '../counters.js';
-import { IntuneError, ValidatorFailedError } from '../errors.js';
+import { IntuneError, OnlineRateLimitedError, StoreFailedError, StoreFullError, ValidatorFailedError } from '../errors.js';
 import { defaultSubtle, type SubtleCryptoLike } from '../lib/subtle.js';
 import {
   refusal,
@@ -17,8 +21,9 @@ import {
   type IntuneValidator,
   type IssuedCertificateInfo,
 } from '../validator.js';
+import { RateLimiter, type RateLimitDecision, type RateLimiterStats, type RateLimitStore } from '../state/rate-limiter.js';
 import { describeIssuedCertificate } from './certificate-info.js';
-import { IntuneScepClient } from './client.js';
+import { IntuneScepClient, type IntuneScepClientStats } from './client.js';
 import { IntuneServiceLocator } from './discovery.js';
 import { DEFAULT_ALLOWED_SERVICE_HOSTS, parseAllowedHosts } from './allowed-hosts.js';
 import { checkServiceUrl, type FetchLike } from './http.js';
@@ -63,6 +68,35 @@ export interface OnlineIntuneValidatorOptions {
   readonly issueOnNotificationFailure?: boolean;
   /** Mixed-mode predicate. Default: longer than 200 characters. */
   readonly looksLikeChallenge?: (challenge: string) => boolean;
+  /**
+   * Budget of validation calls to Intune, taken before each one. Default a `RateLimiter` of 600
+   * calls per minute (`DEFAULT_ONLINE_RATE_LIMIT`, `DEFAULT_ONLINE_RATE_WINDOW_MS`) per key;
+   * `new RateLimiter({ limit: 0 })` turns it off. Refusals: `OnlineRateLimitedError`
+   * (`rate_limited`); a full store, `StoreFullError`; a failing one, `StoreFailedError`.
+   */
+  readonly rateLimitStore?: RateLimitStore;
+  /**
+   * Which budget a request draws on. Default `defaultOnlineRateLimitKey`: the profile, so the
+   * budget is the profile's whole. Everything in a request is chosen by whoever sends it, so a
+   * finer key (the transactionID, say) limits a retrying device but not a flood.
+   */
+  readonly rateLimitKey?: (input: OnlineRateLimitInput) => string;
+  /** Calls to Microsoft in flight at once (see `IntuneScepClientOptions`). Default 16. */
+  readonly maxConcurrentCalls?: number;
+}
+
+/** What `rateLimitKey` is given. */
+export interface OnlineRateLimitInput {
+  readonly csr: IntuneCsr;
+  readonly context: IntuneRequestContext;
+}
+
+export const DEFAULT_ONLINE_RATE_LIMIT = 600;
+export const DEFAULT_ONLINE_RATE_WINDOW_MS = 60_000;
+
+/** The default budget key: one budget per server profile. */
+export function defaultOnlineRateLimitKey(input: OnlineRateLimitInput): string {
+  return `online\u0000${input.context.profile}`;
 }
 
 export interface NotificationCounts {
@@ -72,9 +106,19 @@ export interface NotificationCounts {
   readonly failureFailed: number;
 }
 
+export interface OnlineOutboundStats {
+  /** Slots in flight and waited for, and refusals for want of one. */
+  readonly calls: IntuneScepClientStats;
+  /** Validations refused by the budget (`OnlineRateLimitedError`) or a full budget store. */
+  readonly rateLimited: number;
+  /** The budget's own report, when it is the in-memory `RateLimiter`. */
+  readonly rateLimiter: RateLimiterStats | undefined;
+}
+
 export interface OnlineIntuneValidatorStats {
   readonly outcomes: IntuneLabelCounts;
   readonly notifications: NotificationCounts;
+  readonly outbound: OnlineOutboundStats;
   /** The cached service URI, if discovery has run. */
   readonly serviceUri: string | undefined;
 }
@@ -88,7 +132,11 @@ export class OnlineIntuneValidator implements IntuneValidator {
   readonly #subtle: SubtleCryptoLike;
   readonly #issueOnNotificationFailure: boolean;
   readonly #looksLike: (challenge: string) => boolean;
+  readonly #now: () => Date;
+  readonly #rate: RateLimitStore;
+  readonly #rateKey: (input: OnlineRateLimitInput) => string;
   readonly #counters = new IntuneCounters();
+  #rateLimited = 0;
   #successSent = 0;
   #successFailed = 0;
   #failureSent = 0;
@@ -137,7 +185,11 @@ export class OnlineIntuneValidator implements IntuneValidator {
       ...(options.apiVersion === undefined ? {} : { apiVersion: options.apiVersion }),
       ...(options.callerInfo === undefined ? {} : { callerInfo: options.callerInfo }),
       ...(options.randomUUID === undefined ? {} : { randomUUID: options.randomUUID }),
+      ...(options.maxConcurrentCalls === undefined ? {} : { maxConcurrentCalls: options.maxConcurrentCalls }),
     });
+    this.#now = options.now ?? (() => new Date());
+    this.#rate = options.rateLimitStore ?? new RateLimiter({ limit: DEFAULT_ONLINE_RATE_LIMIT, windowMs: DEFAULT_ONLINE_RATE_WINDOW_MS });
+    this.#rateKey = options.rateLimitKey ?? defaultOnlineRateLimitKey;
     this.#subtle = options.crypto ?? defaultSubtle();
     this.#issueOnNotificationFailure = options.issueOnNotificationFailure ?? false;
     this.#looksLike = options.looksLikeChallenge ?? ((c) => c.length >= MIN_ONLINE_CHALLENGE_LENGTH);
@@ -156,6 +208,7 @@ export class OnlineIntuneValidator implements IntuneValidator {
   async validate(_challenge: string, csr: IntuneCsr, context: IntuneRequestContext): Promise<IntuneOutcome> {
     let outcome: IntuneOutcome;
     try {
+      await this.#takeBudget(csr, context);
       await this.#client.validateRequest(
         {
           transactionId: context.transactionId,
@@ -170,6 +223,21 @@ export class OnlineIntuneValidator implements IntuneValidator {
     }
     this.#counters.increment(outcome.label);
     return outcome;
+  }
+
+  /** One call from the budget, or a refusal before anything is sent. */
+  async #takeBudget(csr: IntuneCsr, context: IntuneRequestContext): Promise<void> {
+    const key = this.#rateKey({ csr, context });
+    let decision: RateLimitDecision;
+    try {
+      decision = await this.#rate.consume(key, this.#now().getTime());
+    } catch (cause) {
+      throw new StoreFailedError('online rate-limit store failed', { cause });
+    }
+    if (decision.allowed) return;
+    this.#rateLimited++;
+    if (decision.reason === 'full') throw new StoreFullError('rate-limit', 'online rate limiter is full: no room for a new key');
+    throw new OnlineRateLimitedError(decision.retryAfterMs);
   }
 
   async notifySuccess(issued: IssuedCertificateInfo, context: IntuneRequestContext): Promise<IntuneNotifyResult> {
@@ -225,6 +293,11 @@ export class OnlineIntuneValidator implements IntuneValidator {
         successFailed: this.#successFailed,
         failureSent: this.#failureSent,
         failureFailed: this.#failureFailed,
+      },
+      outbound: {
+        calls: this.#client.stats(),
+        rateLimited: this.#rateLimited,
+        rateLimiter: this.#rate instanceof RateLimiter ? this.#rate.stats() : undefined,
       },
       serviceUri: this.#locator.cached(),
     };

@@ -7,6 +7,7 @@ import {
   IntuneServiceLocator,
   IntuneServiceRefusedError,
   SERVICE_REFUSAL_BY_CODE,
+  type OnlineBusyError,
   UnknownServiceCodeError,
   type IntuneServiceCode,
 } from '../../src/index.js';
@@ -16,6 +17,7 @@ const CSR = Uint8Array.of(0x30, 0x82, 0x01, 0x00, 0xff);
 
 const NOW = new Date('2025-06-01T12:00:00Z');
 let fake: FakeMicrosoft;
+let tokenProvider: EntraClientCredentials;
 let locator: IntuneServiceLocator;
 let client: IntuneScepClient;
 
@@ -23,7 +25,7 @@ beforeEach(async () => {
   fake = new FakeMicrosoft();
   await fake.start();
   const local = { requireHttps: false, allowedServiceHosts: fake.allowedHosts };
-  const tokenProvider = new EntraClientCredentials({ tenant: FAKE_TENANT, clientId: FAKE_CLIENT_ID, clientSecret: FAKE_CLIENT_SECRET, loginBaseUrl: fake.url, now: () => NOW, ...local });
+  tokenProvider = new EntraClientCredentials({ tenant: FAKE_TENANT, clientId: FAKE_CLIENT_ID, clientSecret: FAKE_CLIENT_SECRET, loginBaseUrl: fake.url, now: () => NOW, ...local });
   locator = new IntuneServiceLocator({ tokenProvider, graphBaseUrl: fake.url, ...local });
   client = new IntuneScepClient({ tokenProvider, locator, randomUUID: sequentialUuids(), callerInfo: 'TestCA/1.0', timeoutMs: 200 });
 });
@@ -200,6 +202,79 @@ describe('IntuneScepClient', () => {
     const e = await error(validate());
     expect(e).toBeInstanceOf(ChallengeExpiredError);
     expect(e.failInfo).toBe('badMessageCheck');
+  });
+
+  describe('maxConcurrentCalls', () => {
+    /** A client on the same fake, token and locator, with room for two calls in flight. */
+    const narrow = (timeoutMs = 2000): IntuneScepClient => new IntuneScepClient({ tokenProvider, locator, randomUUID: sequentialUuids(), maxConcurrentCalls: 2, timeoutMs });
+    /** Holds every ScepActions answer until `open()`; `arrived` counts the calls that reached the fake. */
+    function gateService(): { open: () => void; arrived: () => number } {
+      let open!: () => void;
+      const opened = new Promise<void>((r) => (open = r));
+      let n = 0;
+      fake.service = () => {
+        n++;
+        return { after: opened, body: { code: 'Success', errorDescription: '' } };
+      };
+      return { open, arrived: () => n };
+    }
+    const reached = async (count: () => number, n: number): Promise<void> => {
+      while (count() < n) await new Promise((r) => setTimeout(r, 2));
+    };
+
+    it('a validation beyond the bound is refused at once (ERR_INTUNE_ONLINE_BUSY), and never reaches Microsoft', async () => {
+      const c = narrow();
+      await c.validateRequest({ transactionId: 'warm', certificateRequest: CSR }); // tokens and discovery cached
+      const gate = gateService();
+      const inFlight = [c.validateRequest({ transactionId: 'a', certificateRequest: CSR }), c.validateRequest({ transactionId: 'b', certificateRequest: CSR })];
+      const e = await error(c.validateRequest({ transactionId: 'c', certificateRequest: CSR }));
+      expect(e.code).toBe('ERR_INTUNE_ONLINE_BUSY');
+      expect(e.label).toBe('rate_limited');
+      expect((e as OnlineBusyError).action).toBe('validateRequest');
+      await reached(gate.arrived, 2);
+      expect(c.stats()).toMatchObject({ maxConcurrentCalls: 2, inFlight: 2, refusedBusy: 1 });
+      gate.open();
+      await Promise.all(inFlight);
+      expect(gate.arrived()).toBe(2);
+      expect(fake.requestsTo('/ScepActions/validateRequest').map((r) => (JSON.parse(r.body) as { request: { transactionId: string } }).request.transactionId)).toEqual(['warm', 'a', 'b']);
+      expect(c.stats()).toMatchObject({ inFlight: 0, waiting: 0 });
+      // A refusal for want of a slot is not a failed call: the location stays cached.
+      expect(locator.cached()).toBe(fake.serviceUri);
+    });
+
+    it('a notification waits for a slot instead (ahead of new validations), then goes out', async () => {
+      const c = narrow();
+      await c.validateRequest({ transactionId: 'warm', certificateRequest: CSR });
+      const gate = gateService();
+      const inFlight = [c.validateRequest({ transactionId: 'a', certificateRequest: CSR }), c.validateRequest({ transactionId: 'b', certificateRequest: CSR })];
+      await reached(gate.arrived, 2);
+      const note = c.sendFailureNotification({ transactionId: 'n', certificateRequest: CSR, errorDescription: 'policy' });
+      await new Promise((r) => setTimeout(r, 10));
+      expect(c.stats()).toMatchObject({ inFlight: 2, waiting: 1 });
+      expect((await error(c.validateRequest({ transactionId: 'c', certificateRequest: CSR }))).code).toBe('ERR_INTUNE_ONLINE_BUSY');
+      gate.open();
+      await Promise.all([...inFlight, note]);
+      expect(fake.requestsTo('/ScepActions/failureNotification')).toHaveLength(1);
+      expect(c.stats()).toMatchObject({ inFlight: 0, waiting: 0, refusedBusy: 1, notificationsTimedOut: 0 });
+    });
+
+    it('a notification that finds no slot within the call timeout fails with ERR_INTUNE_ONLINE_BUSY', async () => {
+      const c = narrow(100);
+      await c.validateRequest({ transactionId: 'warm', certificateRequest: CSR });
+      fake.service = () => ({ hang: true });
+      const hung = [c.validateRequest({ transactionId: 'a', certificateRequest: CSR }), c.validateRequest({ transactionId: 'b', certificateRequest: CSR })].map((p) => error(p));
+      const e = await error(c.sendFailureNotification({ transactionId: 'n', certificateRequest: CSR, errorDescription: 'x' }));
+      expect(e.code).toBe('ERR_INTUNE_ONLINE_BUSY');
+      expect((e as OnlineBusyError).action).toBe('failureNotification');
+      expect((await Promise.all(hung)).map((h) => h.code)).toEqual(['ERR_INTUNE_TIMEOUT', 'ERR_INTUNE_TIMEOUT']);
+      expect(fake.requestsTo('/ScepActions/failureNotification')).toHaveLength(0);
+      expect(c.stats()).toMatchObject({ inFlight: 0, notificationsTimedOut: 1 });
+    });
+
+    it('defaults to 16, and refuses a bound that is not a positive integer', () => {
+      expect(client.stats().maxConcurrentCalls).toBe(16);
+      expect(() => new IntuneScepClient({ tokenProvider, locator, maxConcurrentCalls: 0 })).toThrow(TypeError);
+    });
   });
 
   it('refuses caller bugs with TypeError', async () => {

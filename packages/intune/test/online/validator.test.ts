@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OnlineIntuneValidator, type FetchLike, type OnlineIntuneValidatorOptions } from '../../src/index.js';
+import { OnlineIntuneValidator, RateLimiter, type FetchLike, type OnlineIntuneValidatorOptions, type OnlineRateLimitedError } from '../../src/index.js';
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT, FakeMicrosoft, sequentialUuids } from '../support/fake-microsoft.js';
 import { makeSigner, TEST_CONTEXT, testCsr } from '../support/keys.js';
 
@@ -168,6 +168,110 @@ describe('OnlineIntuneValidator', () => {
     expect(validator().looksLikeChallenge('x'.repeat(201))).toBe(true);
     expect(validator().looksLikeChallenge('x'.repeat(200))).toBe(false);
     expect(validator({ looksLikeChallenge: (c) => c.startsWith('MII') }).looksLikeChallenge('MIIxyz')).toBe(true);
+  });
+
+  describe('budget of calls to Microsoft', () => {
+    /** A Graph and Intune that answer at once, no network; counts validateRequest calls. */
+    function junkAnswering(): { fetch: FetchLike; validations: () => number } {
+      let n = 0;
+      const fetch: FetchLike = (url) => {
+        const answer = url.includes('/endpoints')
+          ? { value: [{ providerName: 'ScepRequestValidationFEService', uri: 'https://fef.msua06.manage.microsoft.com/svc' }] }
+          : (n++, { code: 'ChallengeDecryptionError', errorDescription: 'junk' });
+        return Promise.resolve({ status: 200, body: new Response(JSON.stringify(answer)).body });
+      };
+      return { fetch, validations: () => n };
+    }
+    const tokenProvider = { getAccessToken: () => Promise.resolve('token') };
+
+    it('by default, a flood of junk challenges costs at most 600 validations a minute per profile; the rest are refused without a call', async () => {
+      const { fetch, validations } = junkAnswering();
+      let now = new Date('2025-06-01T12:00:00Z');
+      const v = new OnlineIntuneValidator({ tokenProvider, fetch, now: () => now, randomUUID: sequentialUuids() });
+      const reasons = new Map<string, number>();
+      for (let i = 0; i < 1000; i++) {
+        const o = await v.validate('junk', testCsr(), { ...TEST_CONTEXT, transactionId: `tx-${i}` });
+        if (!o.ok) reasons.set(o.reason, (reasons.get(o.reason) ?? 0) + 1);
+      }
+      expect(validations()).toBe(600);
+      expect(Object.fromEntries(reasons)).toEqual({ ERR_INTUNE_SERVICE_CHALLENGE_DECRYPTION_ERROR: 600, ERR_INTUNE_ONLINE_RATE_LIMITED: 400 });
+      // Another profile has its own budget.
+      expect((await v.validate('junk', testCsr(), { ...TEST_CONTEXT, profile: 'other' })).ok ? 'ok' : 'refused').toBe('refused');
+      expect(validations()).toBe(601);
+      expect(v.stats().outbound).toMatchObject({ rateLimited: 400, rateLimiter: { limit: 600, windowMs: 60_000, refused: 400 } });
+      expect(v.stats().outcomes).toMatchObject({ rate_limited: 400, signature_invalid: 601 });
+      // The window slides: a minute later the budget is back.
+      now = new Date(now.getTime() + 60_000);
+      await v.validate('junk', testCsr(), TEST_CONTEXT);
+      expect(validations()).toBe(602);
+    });
+
+    it('a refusal carries its stable code, failInfo and retry hint', async () => {
+      const { fetch, validations } = junkAnswering();
+      const v = new OnlineIntuneValidator({ tokenProvider, fetch, now: () => new Date(0), rateLimitStore: new RateLimiter({ limit: 1, windowMs: 5000 }) });
+      await v.validate('junk', testCsr(), TEST_CONTEXT);
+      const o = await v.validate('junk', testCsr(), TEST_CONTEXT);
+      expect(o.ok ? 'ok' : [o.label, o.reason, o.failInfo, o.error.name, (o.error as OnlineRateLimitedError).retryAfterMs]).toEqual([
+        'rate_limited',
+        'ERR_INTUNE_ONLINE_RATE_LIMITED',
+        'badRequest',
+        'OnlineRateLimitedError',
+        5000,
+      ]);
+      expect(validations()).toBe(1);
+    });
+
+    it('rateLimitKey chooses the budget (here per transaction); a full store or a failing one refuses without a call', async () => {
+      const { fetch, validations } = junkAnswering();
+      const perTx = new OnlineIntuneValidator({
+        tokenProvider,
+        fetch,
+        rateLimitStore: new RateLimiter({ limit: 2, windowMs: 60_000, maxKeys: 2 }),
+        rateLimitKey: ({ context }) => context.transactionId,
+      });
+      const reason = async (tx: string, validator = perTx): Promise<string> => {
+        const o = await validator.validate('junk', testCsr(), { ...TEST_CONTEXT, transactionId: tx });
+        return o.ok ? 'ok' : o.reason;
+      };
+      expect([await reason('a'), await reason('a'), await reason('a'), await reason('b')]).toEqual([
+        'ERR_INTUNE_SERVICE_CHALLENGE_DECRYPTION_ERROR',
+        'ERR_INTUNE_SERVICE_CHALLENGE_DECRYPTION_ERROR',
+        'ERR_INTUNE_ONLINE_RATE_LIMITED',
+        'ERR_INTUNE_SERVICE_CHALLENGE_DECRYPTION_ERROR',
+      ]);
+      // Two keys tracked with live slots: a third transaction finds the store full (refused, not forgotten).
+      expect(await reason('c')).toBe('ERR_INTUNE_STORE_FULL');
+      expect(validations()).toBe(3);
+      const broken = new OnlineIntuneValidator({ tokenProvider, fetch, rateLimitStore: { consume: () => Promise.reject(new Error('redis down')) } });
+      expect(await reason('d', broken)).toBe('ERR_INTUNE_STORE_FAILED');
+      const throwingKey = new OnlineIntuneValidator({ tokenProvider, fetch, rateLimitKey: () => { throw new Error('bug'); } });
+      expect(await reason('e', throwingKey)).toBe('ERR_INTUNE_VALIDATOR_FAILED');
+      expect(validations()).toBe(3);
+    });
+
+    it('limit 0 turns the budget off', async () => {
+      const { fetch, validations } = junkAnswering();
+      const v = new OnlineIntuneValidator({ tokenProvider, fetch, rateLimitStore: new RateLimiter({ limit: 0 }) });
+      for (let i = 0; i < 700; i++) await v.validate('junk', testCsr(), TEST_CONTEXT);
+      expect(validations()).toBe(700);
+    });
+
+    it('maxConcurrentCalls bounds validations in flight: the rest are refused (ERR_INTUNE_ONLINE_BUSY) without a call', async () => {
+      const v = validator({ maxConcurrentCalls: 3, timeoutMs: 5000 });
+      await v.client.sendFailureNotification({ transactionId: 'warm', certificateRequest: Uint8Array.of(1), errorDescription: 'x' }); // tokens, discovery
+      let open!: () => void;
+      const opened = new Promise<void>((r) => (open = r));
+      fake.service = () => ({ after: opened, body: { code: 'Success', errorDescription: '' } });
+      const outcomes = Array.from({ length: 10 }, (_, i) => v.validate('c', testCsr(), { ...TEST_CONTEXT, transactionId: `tx-${i}` }));
+      while (fake.requestsTo('/ScepActions/validateRequest').length < 3) await new Promise((r) => setTimeout(r, 2));
+      open();
+      const labels = (await Promise.all(outcomes)).map((o) => (o.ok ? 'success' : o.reason));
+      expect(labels.filter((l) => l === 'success')).toHaveLength(3);
+      expect(labels.filter((l) => l === 'ERR_INTUNE_ONLINE_BUSY')).toHaveLength(7);
+      expect(fake.requestsTo('/ScepActions/validateRequest')).toHaveLength(3);
+      expect(v.stats().outbound.calls).toMatchObject({ maxConcurrentCalls: 3, inFlight: 0, refusedBusy: 7 });
+      expect(v.stats().outcomes).toMatchObject({ success: 3, rate_limited: 7 });
+    });
   });
 
   it('refuses http base URLs unless allowed', () => {

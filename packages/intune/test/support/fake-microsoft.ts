@@ -25,6 +25,8 @@ export interface ScriptedResponse {
   readonly body?: string | object;
   /** Never answer (until the server closes). */
   readonly hang?: boolean;
+  /** Answer once this settles. */
+  readonly after?: Promise<unknown>;
 }
 
 export type TokenMode = 'ok' | 'invalid_client' | 'http500' | 'bad-json' | 'no-token' | 'hang';
@@ -162,7 +164,7 @@ export class FakeMicrosoft {
     }
   }
 
-  #scep(action: string, req: IncomingMessage, body: string, res: ServerResponse): void {
+  async #scep(action: string, req: IncomingMessage, body: string, res: ServerResponse): Promise<void> {
     if (this.#bearerScope(req) !== 'https://api.manage.microsoft.com//.default') return send(res, 401, { code: 'Unauthorized' });
     if (req.headers['api-version'] !== '2018-02-20' || typeof req.headers['client-request-id'] !== 'string') {
       return send(res, 400, { code: 'BadRequest', errorDescription: 'missing headers' });
@@ -175,6 +177,7 @@ export class FakeMicrosoft {
     }
     const answer = this.service(action, parsed);
     if (answer.hang === true) return;
+    if (answer.after !== undefined) await answer.after;
     send(res, answer.status ?? 200, answer.body ?? { code: 'Success', errorDescription: '' });
   }
 }
