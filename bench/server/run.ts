@@ -43,6 +43,9 @@ const USAGE = `pnpm bench:server [options]
   --servers ours,micromdm
   --one-core           the matrix also runs our server as one process confined to one CPU (taskset):
                        2 workers on 2 cores against it shows what a second core adds
+  --variant L:K=V,...  the matrix also runs our server with more environment, named "ours (..., L)",
+                       interleaved with the others: a setting A/B-tested in one run (repeatable; the
+                       variant's own SCEP_WORKERS wins, else 1)
   --cipher AES-128-CBC content cipher of the requests (AES-128-CBC or AES-256-CBC)
   --sample 50          decode and check every Nth reply
   --soak 60            our server at c=8: RSS after warm-up vs after SECONDS more (flat within 10 %)
@@ -65,6 +68,7 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '1,2' },
     servers: { type: 'string', default: 'ours,micromdm' },
     'one-core': { type: 'boolean', default: false },
+    variant: { type: 'string', multiple: true, default: [] },
     cipher: { type: 'string', default: 'AES-128-CBC' },
     sample: { type: 'string', default: '50' },
     soak: { type: 'string' },
@@ -106,13 +110,21 @@ const soakS = args.soak === undefined ? undefined : num(args.soak, 'soak', 5, 36
 const serialsN = args.serials === undefined ? undefined : num(args.serials, 'serials', 100, 200_000);
 const serverRoot = args['server-root'] === undefined ? undefined : resolve(args['server-root']);
 const serverNodeFlags: string[] = (args['server-node-flag'] as string[] | undefined) ?? [];
-const serverEnv = Object.fromEntries(
-  args['server-env'].map((kv) => {
-    const i = kv.indexOf('=');
-    if (i < 1) throw new Error('--server-env takes NAME=VALUE');
-    return [kv.slice(0, i), kv.slice(i + 1)];
-  }),
-);
+const envPairs = (kvs: readonly string[], what: string): Record<string, string> =>
+  Object.fromEntries(
+    kvs.map((kv) => {
+      const i = kv.indexOf('=');
+      if (i < 1) throw new Error(`${what} takes NAME=VALUE`);
+      return [kv.slice(0, i), kv.slice(i + 1)];
+    }),
+  );
+const serverEnv = envPairs(args['server-env'], '--server-env');
+const variants = args.variant.map((v) => {
+  const i = v.indexOf(':');
+  if (i < 1) throw new Error('--variant takes LABEL:NAME=VALUE[,NAME=VALUE...]');
+  const env = envPairs(v.slice(i + 1).split(','), '--variant');
+  return { label: v.slice(0, i), env, workers: env['SCEP_WORKERS'] === undefined ? 1 : num(env['SCEP_WORKERS'], 'variant SCEP_WORKERS', 1, 64) };
+});
 const runMatrix = args.matrix || (soakS === undefined && serialsN === undefined && !args.profile);
 const wantMicromdm = runMatrix && servers.has('micromdm');
 
@@ -380,8 +392,24 @@ function depotIndexLines(dir: string): number | undefined {
 }
 
 /** Our server with `workers`; undefined (with the reason) when it did not start that many processes. */
-async function startOursChecked(dataDir: string, challenge: string, workers: number, nodeFlags: string[] = [], cpus?: string): Promise<{ s: Awaited<ReturnType<typeof startOurs>>; processes: number }> {
-  const s = await startOurs({ dataDir, challenge, workers, nodeFlags: [...serverNodeFlags, ...nodeFlags], env: serverEnv, ...(serverRoot ? { root: serverRoot } : {}), ...(cpus === undefined ? {} : { cpus }) });
+async function startOursChecked(
+  dataDir: string,
+  challenge: string,
+  workers: number,
+  nodeFlags: string[] = [],
+  cpus?: string,
+  variant?: { readonly label: string; readonly env: Readonly<Record<string, string>> },
+): Promise<{ s: Awaited<ReturnType<typeof startOurs>>; processes: number }> {
+  const s = await startOurs({
+    dataDir,
+    challenge,
+    workers,
+    nodeFlags: [...serverNodeFlags, ...nodeFlags],
+    env: { ...serverEnv, ...variant?.env },
+    ...(serverRoot ? { root: serverRoot } : {}),
+    ...(cpus === undefined ? {} : { cpus }),
+    ...(variant ? { label: variant.label } : {}),
+  });
   cleanups.push(() => s.stop());
   let processes = treeUsage(s.pid).nodeProcesses;
   const end = Date.now() + 10_000;
@@ -439,10 +467,11 @@ try {
       // --one-core adds one process confined to the first CPU this run may use; the load generator
       // and the kernel keep the others.
       const oneCpu = args['one-core'] ? (/Cpus_allowed_list:\s*(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0') : undefined;
-      const configs = [...workerCounts.map((workers) => ({ workers, cpus: undefined as string | undefined })), ...(oneCpu === undefined ? [] : [{ workers: 1, cpus: oneCpu }])];
-      for (const { workers, cpus } of configs) {
-        log(`starting our server (SCEP_WORKERS=${workers})${cpus === undefined ? '' : ` confined to CPU ${cpus}`}`);
-        const { s, processes } = await startOursChecked(ourDataDir, challenge, workers, [], cpus);
+      type Config = { workers: number; cpus?: string; variant?: (typeof variants)[number] };
+      const configs: Config[] = [...workerCounts.map((workers) => ({ workers })), ...(oneCpu === undefined ? [] : [{ workers: 1, cpus: oneCpu }]), ...variants.map((v) => ({ workers: v.workers, variant: v }))];
+      for (const { workers, cpus, variant } of configs) {
+        log(`starting our server (SCEP_WORKERS=${workers})${cpus === undefined ? '' : ` confined to CPU ${cpus}`}${variant ? ` with ${Object.entries(variant.env).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`);
+        const { s, processes } = await startOursChecked(ourDataDir, challenge, workers, [], cpus, variant);
         if (workers > 1 && processes < workers) {
           log(`our server ran ${processes} process(es) with SCEP_WORKERS=${workers}: not supported yet, skipping`);
           results.runs.push({ server: `ours (${workers} workers)`, rows: [], duplicateSerials: 0, decodedSerials: 0, problems: [], requestsSent: 0, skipped: `SCEP_WORKERS=${workers} started ${processes} process(es)` });

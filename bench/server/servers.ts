@@ -79,6 +79,8 @@ export interface OursOptions {
    * mask, and the example server sizes libuv's pool from it (threadpool.cjs).
    */
   readonly cpus?: string;
+  /** Appended to the name, e.g. 'ours (1 process, no-cache)' (bench:server --variant). */
+  readonly label?: string;
 }
 
 /**
@@ -124,7 +126,7 @@ export async function startOurs(o: OursOptions): Promise<ServerUnderTest & { rea
   }
   const pid = child.pid as number;
   return {
-    name: o.workers > 1 ? `ours (${o.workers} workers)` : o.cpus === undefined ? 'ours (1 process)' : ONE_CORE,
+    name: o.label !== undefined ? `ours (${o.workers > 1 ? `${o.workers} workers` : '1 process'}, ${o.label})` : o.workers > 1 ? `ours (${o.workers} workers)` : o.cpus === undefined ? 'ours (1 process)' : ONE_CORE,
     pid,
     url,
     child,
