@@ -2,10 +2,16 @@
  * SCEP_WORKERS=N: N node:cluster workers share the listening socket; the state that must be shared
  * to stay correct lives in the primary and is reached over IPC: one-time challenges (minted on one
  * worker, used on another, never twice), pending transactions (approved on one, polled on another),
- * SUCCESS replies kept for retransmissions (each worker also mirrors which keys are cached, so a
- * request that is not a retransmission costs no round trip), Intune replay nonces and rate-limit
- * slots (atomic across workers); counters are kept per worker and gathered when read. Each store
- * operation is one message; the primary runs them one at a time, which is what makes them atomic.
+ * SUCCESS replies kept for retransmissions, Intune replay nonces and rate-limit slots (atomic
+ * across workers); counters are kept per worker and gathered when read. Each store operation is
+ * one message; the primary runs them one at a time, which is what makes them atomic.
+ *
+ * The reply cache is the one store written on every enrollment, so it stays off that path: each
+ * worker keeps the replies it made, and only their keys travel, in batches, to the primary (which
+ * notes who holds each) and on to the other workers (which mirror them, so a request that is not a
+ * retransmission costs no round trip). A retransmission that reaches another worker is fetched
+ * from the holder through the primary. Shipping every reply to the primary cost 0.1-0.2 CPU ms per
+ * enrollment (docs/benchmarks.md, "Workers").
  */
 import cluster from 'node:cluster';
 import { RateLimiter, ReplayCache, type RateLimitDecision, type RateLimitStore, type ReplayStore } from '@scep/intune';
@@ -52,13 +58,47 @@ interface MetricsReply {
   readonly id: number;
   readonly dump: ReturnType<ScepMetrics['dump']>;
 }
-/** The primary tells the other workers that a reply was cached under `key`. */
-interface ReplyKeyMessage {
-  readonly t: 'scep-reply-key';
+/** A cached reply's key: profile, key, when it expires (ms since the epoch). */
+export type ReplyKey = readonly [profile: string, key: string, expiresAt: number];
+/** Keys of replies cached since the last batch: a worker's to the primary, the primary's to the others. */
+export interface ReplyKeysMessage {
+  readonly t: 'scep-reply-keys';
+  readonly keys: readonly ReplyKey[];
+}
+/** The primary asks the worker holding a reply for it (a retransmission reached another worker). */
+interface ReplyFetch {
+  readonly t: 'scep-reply-fetch';
+  readonly id: number;
   readonly profile: string;
   readonly key: string;
-  readonly expiresAt: number;
+  readonly now: number;
 }
+interface ReplyFetched {
+  readonly t: 'scep-reply-fetched';
+  readonly id: number;
+  readonly reply: Uint8Array | undefined;
+}
+
+/** What the primary sees of a worker: cluster's Worker, or a test's stand-in. */
+export interface WorkerPort {
+  on(event: 'message', l: (m: unknown) => void): unknown;
+  send(m: unknown): unknown;
+  isConnected(): boolean;
+}
+/** What a worker sees of the primary: the process's IPC channel, or a test's stand-in. */
+export interface PrimaryPort {
+  on(event: 'message', l: (m: unknown) => void): unknown;
+  send(m: unknown): unknown;
+}
+const processPort: PrimaryPort = {
+  on: (event, l) => process.on(event, l),
+  send: (m) => (process.send as (m: unknown) => boolean)(m),
+};
+
+/** The example server's bound on all cached replies' bytes together, as one process has (server-core's default). */
+export const REPLY_CACHE_MAX_BYTES = 64 * 1024 * 1024;
+/** How long the primary waits for a holder's reply before the retransmission is answered anew. */
+export const REPLY_FETCH_TIMEOUT_MS = 2000;
 export interface ReadyMessage {
   readonly t: 'scep-ready';
   readonly url: string;
@@ -67,7 +107,7 @@ export interface ReadyMessage {
 const METHODS: Readonly<Record<Target, readonly string[]>> = {
   challenge: ['mint', 'consume'],
   pending: ['put', 'get', 'resolve', 'delete', 'list'],
-  reply: ['get', 'put', 'liveKeys'],
+  reply: ['get', 'liveKeys'],
   replay: ['checkAndInsert'],
   rate: ['consume'],
   metrics: ['toPrometheus', 'snapshot'],
@@ -77,10 +117,13 @@ const METHODS: Readonly<Record<Target, readonly string[]>> = {
 export class SharedState {
   private nextGather = 1;
   private readonly gathers = new Map<number, { dumps: ReturnType<ScepMetrics['dump']>[]; left: number; done: (m: ScepMetrics) => void }>();
-  private readonly workers = new Set<{ send(m: unknown): unknown; isConnected(): boolean }>();
+  private readonly workers = new Set<WorkerPort>();
   private readonly challenge = new Map<string, InMemoryChallengeStore>();
   private readonly pending = new Map<string, InMemoryPendingStore>();
-  private readonly reply = new Map<string, InMemoryReplyCache>();
+  /** Per profile: which worker holds the reply cached under each key. */
+  private readonly holders = new Map<string, Holders>();
+  private nextFetch = 1;
+  private readonly fetches = new Map<number, (reply: Uint8Array | undefined) => void>();
   // One for every profile: a signed challenge is single-use across profiles (the nonce is the
   // token's, not the profile's), else one token enrolls once on each profile trusting its signer.
   private readonly replay = new ReplayCache();
@@ -90,7 +133,7 @@ export class SharedState {
     for (const p of settings.profiles) {
       this.challenge.set(p.name, new InMemoryChallengeStore());
       this.pending.set(p.name, new InMemoryPendingStore());
-      if (settings.replyCacheEntries > 0) this.reply.set(p.name, new InMemoryReplyCache({ maxEntries: settings.replyCacheEntries }));
+      if (settings.replyCacheEntries > 0) this.holders.set(p.name, new Holders(settings.replyCacheEntries));
       if (p.intune) {
         const limit = (p.intune as { rateLimit?: unknown }).rateLimit;
         this.rate.set(p.name, new RateLimiter(typeof limit === 'number' ? { limit } : {}));
@@ -98,14 +141,21 @@ export class SharedState {
     }
   }
 
-  private target(t: Target, profile: string): object | undefined {
+  private target(t: Target, profile: string, from: WorkerPort | undefined): object | undefined {
     switch (t) {
       case 'challenge':
         return this.challenge.get(profile);
       case 'pending':
         return this.pending.get(profile);
-      case 'reply':
-        return this.reply.get(profile);
+      case 'reply': {
+        const holders = this.holders.get(profile);
+        return (
+          holders && {
+            get: (key: string, now: Date) => this.fetchReply(holders, from, profile, key, now),
+            liveKeys: (now: Date) => holders.live(now.getTime()),
+          }
+        );
+      }
       case 'replay':
         return this.replay;
       case 'rate':
@@ -140,8 +190,8 @@ export class SharedState {
     });
   }
 
-  async handle(msg: RpcRequest): Promise<RpcReply> {
-    const obj = this.target(msg.target, msg.profile);
+  async handle(msg: RpcRequest, from?: WorkerPort): Promise<RpcReply> {
+    const obj = this.target(msg.target, msg.profile, from);
     if (!obj || !METHODS[msg.target]?.includes(msg.method)) return { t: 'scep-rpc-reply', id: msg.id, ok: false, error: `no ${msg.target}.${msg.method} for ${msg.profile}` };
     try {
       const fn = (obj as Record<string, (...a: unknown[]) => unknown>)[msg.method] as (...a: unknown[]) => unknown;
@@ -152,7 +202,7 @@ export class SharedState {
   }
 
   /** Wires a worker's IPC channel to this state. */
-  attach(worker: { on(event: 'message', l: (m: unknown) => void): unknown; send(m: unknown): unknown; isConnected(): boolean }): void {
+  attach(worker: WorkerPort): void {
     this.workers.add(worker);
     worker.on('message', (m: unknown) => {
       const msg = m as { t?: string; id?: number; dump?: ReturnType<ScepMetrics['dump']> };
@@ -161,21 +211,110 @@ export class SharedState {
         if (!g) return;
         g.dumps.push(msg.dump ?? []);
         if (--g.left <= 0) g.done(g.dumps.reduce((acc, d) => acc.merge(d), new ScepMetrics()));
+      } else if (msg.t === 'scep-reply-keys') {
+        this.noteKeys(worker, (msg as Partial<ReplyKeysMessage>).keys);
+      } else if (msg.t === 'scep-reply-fetched' && typeof msg.id === 'number') {
+        const reply = (msg as Partial<ReplyFetched>).reply;
+        this.fetches.get(msg.id)?.(reply instanceof Uint8Array ? reply : undefined);
       } else if (msg.t === 'scep-rpc') {
-        const rpc = msg as RpcRequest;
-        void this.handle(rpc).then((reply) => {
+        void this.handle(msg as RpcRequest, worker).then((reply) => {
           if (worker.isConnected()) worker.send(reply);
-          if (reply.ok && rpc.target === 'reply' && rpc.method === 'put') this.announce(worker, rpc);
         });
       }
     });
   }
 
-  /** Tells every other worker the key of a reply just cached (the sender knows it already). */
-  private announce(from: object, put: RpcRequest): void {
-    const [key, , expiresAt] = put.args as [string, unknown, Date];
-    const m: ReplyKeyMessage = { t: 'scep-reply-key', profile: put.profile, key, expiresAt: new Date(expiresAt).getTime() };
+  /** Notes `from` as the holder of a batch of keys and passes them on to every other worker. */
+  private noteKeys(from: WorkerPort, keys: unknown): void {
+    if (!Array.isArray(keys)) return;
+    const ok: ReplyKey[] = [];
+    for (const k of keys as unknown[]) {
+      const [profile, key, expiresAt] = Array.isArray(k) ? (k as unknown[]) : [];
+      const holders = typeof profile === 'string' ? this.holders.get(profile) : undefined;
+      if (!holders || typeof key !== 'string' || typeof expiresAt !== 'number') continue;
+      holders.add(key, from, expiresAt);
+      ok.push([profile as string, key, expiresAt]);
+    }
+    if (ok.length === 0) return;
+    const m: ReplyKeysMessage = { t: 'scep-reply-keys', keys: ok };
     for (const w of this.workers) if (w !== from && w.isConnected()) w.send(m);
+  }
+
+  /** The reply cached under `key`, from the worker holding it; undefined if gone or too slow. */
+  private fetchReply(holders: Holders, asker: WorkerPort | undefined, profile: string, key: string, now: Date): Promise<Uint8Array | undefined> {
+    const holder = holders.holder(key, now.getTime());
+    // The asker has looked in its own cache already.
+    if (!holder || holder === asker || !holder.isConnected()) return Promise.resolve(undefined);
+    const id = this.nextFetch++;
+    return new Promise((resolve) => {
+      const done = (reply: Uint8Array | undefined): void => {
+        clearTimeout(timer);
+        this.fetches.delete(id);
+        resolve(reply);
+      };
+      const timer = setTimeout(() => done(undefined), REPLY_FETCH_TIMEOUT_MS);
+      this.fetches.set(id, done);
+      const m: ReplyFetch = { t: 'scep-reply-fetch', id, profile, key, now: now.getTime() };
+      holder.send(m);
+    });
+  }
+}
+
+/** Which worker holds each cached reply: bounded like the caches together, oldest out first. */
+class Holders {
+  private readonly entries = new Map<string, { readonly holder: WorkerPort; readonly expiresAt: number }>();
+  constructor(private readonly max: number) {}
+  add(key: string, holder: WorkerPort, expiresAt: number): void {
+    this.entries.delete(key);
+    while (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(key, { holder, expiresAt });
+  }
+  holder(key: string, now: number): WorkerPort | undefined {
+    const e = this.entries.get(key);
+    if (e === undefined) return undefined;
+    if (e.expiresAt > now) return e.holder;
+    this.entries.delete(key);
+    return undefined;
+  }
+  /** Keys of live replies on connected workers, oldest first, for a worker that starts. */
+  live(now: number): [string, number][] {
+    const out: [string, number][] = [];
+    for (const [k, e] of this.entries) if (e.expiresAt > now && e.holder.isConnected()) out.push([k, e.expiresAt]);
+    return out;
+  }
+}
+
+/** How long a worker gathers keys before sending them to the primary, and how many at most. */
+export const REPLY_BATCH_MS = 10;
+export const REPLY_BATCH_MAX = 64;
+
+/**
+ * A worker's newly cached keys not yet sent to the primary. A retransmission that reaches another
+ * worker before they arrive is answered anew; a client resends after seconds, not milliseconds.
+ */
+export class KeyBatch {
+  private queued: ReplyKey[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  constructor(
+    private readonly send: (m: ReplyKeysMessage) => void,
+    private readonly delayMs = REPLY_BATCH_MS,
+    private readonly max = REPLY_BATCH_MAX,
+  ) {}
+  add(key: ReplyKey): void {
+    this.queued.push(key);
+    if (this.queued.length >= this.max) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.delayMs);
+  }
+  flush(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.queued.length === 0) return;
+    const keys = this.queued;
+    this.queued = [];
+    this.send({ t: 'scep-reply-keys', keys });
+  }
+  get size(): number {
+    return this.queued.length;
   }
 }
 
@@ -188,18 +327,35 @@ export class IpcClient {
   metrics: ScepMetrics | undefined;
 
   private readonly cachedKeys = new Map<string, KeyMirror>();
+  /** Per profile: the replies this worker made. */
+  private readonly local = new Map<string, InMemoryReplyCache>();
+  private readonly batch: KeyBatch;
+  private readonly port: PrimaryPort;
+  private readonly workers: number;
 
-  constructor() {
-    process.on('message', (m: unknown) => {
-      const k = m as Partial<ReplyKeyMessage>;
-      if (k.t === 'scep-reply-key' && typeof k.profile === 'string' && typeof k.key === 'string' && typeof k.expiresAt === 'number') {
-        this.cachedKeys.get(k.profile)?.add(k.key, k.expiresAt);
+  /** `workers`: how many share the reply cache's bounds. */
+  constructor(o: { readonly workers?: number; readonly port?: PrimaryPort; readonly batchMs?: number } = {}) {
+    this.port = o.port ?? processPort;
+    this.workers = Math.max(1, o.workers ?? 1);
+    this.batch = new KeyBatch((m) => this.port.send(m), o.batchMs);
+    this.port.on('message', (m: unknown) => {
+      const f = m as Partial<ReplyFetch>;
+      if (f.t === 'scep-reply-fetch' && typeof f.id === 'number') {
+        void this.answerFetch(f);
+        return;
+      }
+      const k = m as Partial<ReplyKeysMessage>;
+      if (k.t === 'scep-reply-keys') {
+        for (const e of Array.isArray(k.keys) ? k.keys : []) {
+          const [profile, key, expiresAt] = Array.isArray(e) ? (e as unknown[]) : [];
+          if (typeof profile === 'string' && typeof key === 'string' && typeof expiresAt === 'number') this.cachedKeys.get(profile)?.add(key, expiresAt);
+        }
         return;
       }
       const q = m as Partial<MetricsRequest>;
       if (q.t === 'scep-metrics-req' && typeof q.id === 'number') {
         const reply: MetricsReply = { t: 'scep-metrics-dump', id: q.id, dump: this.metrics?.dump() ?? [] };
-        (process.send as (m: unknown) => boolean)(reply);
+        this.port.send(reply);
         return;
       }
       const r = m as Partial<RpcReply>;
@@ -217,7 +373,7 @@ export class IpcClient {
       const id = this.next++;
       this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
       const msg: RpcRequest = { t: 'scep-rpc', id, target, profile, method, args };
-      (process.send as (m: unknown) => boolean)(msg);
+      this.port.send(msg);
     });
   }
 
@@ -238,24 +394,38 @@ export class IpcClient {
     };
   }
 
+  /** Answers the primary with a reply of this worker's, for a retransmission that reached another. */
+  private async answerFetch(f: Partial<ReplyFetch>): Promise<void> {
+    const cache = typeof f.profile === 'string' ? this.local.get(f.profile) : undefined;
+    const reply = cache && typeof f.key === 'string' ? await cache.get(f.key, new Date(typeof f.now === 'number' ? f.now : Date.now())) : undefined;
+    const m: ReplyFetched = { t: 'scep-reply-fetched', id: f.id as number, reply };
+    this.port.send(m);
+  }
+
   /**
-   * The primary's reply cache. Only a key this worker knows to be cached (its own puts and the
-   * primary's announcements of the others') is looked up over IPC; until the primary has sent the
-   * keys cached before this worker started, every lookup goes there.
+   * The reply cache across workers: this worker's own replies, and through the primary the others'.
+   * `maxEntries` bounds them all, each worker keeping its share. Only a key this worker knows to be
+   * cached elsewhere (the primary passes on the others' keys) costs a round trip; until the primary
+   * has sent the keys cached before this worker started, every miss asks it.
    */
   replyCache(profile: string, maxEntries: number): ReplyCache {
+    const local = new InMemoryReplyCache({ maxEntries: Math.max(1, Math.ceil(maxEntries / this.workers)), maxBytes: Math.ceil(REPLY_CACHE_MAX_BYTES / this.workers) });
+    this.local.set(profile, local);
     const mirror = new KeyMirror(maxEntries);
     this.cachedKeys.set(profile, mirror);
     this.call<[string, number][]>('reply', profile, 'liveKeys', new Date())
       .then((keys) => mirror.load(keys))
       .catch(() => undefined); // stays cold: every lookup asks the primary
     return {
-      get: async (key: string, now: Date) => (mirror.mayHave(key, now.getTime()) ? this.call<Uint8Array | undefined>('reply', profile, 'get', key, now) : undefined),
-      // Not awaited: the reply is already on its way to the client; a lost put only costs a retry.
-      put: (key: string, reply: Uint8Array, expiresAt: Date) => {
+      get: async (key: string, now: Date) => {
+        const mine = await local.get(key, now);
+        if (mine !== undefined || !mirror.mayHave(key, now.getTime())) return mine;
+        return this.call<Uint8Array | undefined>('reply', profile, 'get', key, now);
+      },
+      put: async (key: string, reply: Uint8Array, expiresAt: Date) => {
+        await local.put(key, reply, expiresAt);
         mirror.add(key, expiresAt.getTime());
-        this.call<void>('reply', profile, 'put', key, reply, expiresAt).catch(() => undefined);
-        return Promise.resolve();
+        this.batch.add([profile, key, expiresAt.getTime()]);
       },
     };
   }

@@ -50,7 +50,7 @@ async function single(settings: Settings): Promise<void> {
 }
 
 async function worker(settings: Settings): Promise<void> {
-  const ipc = new IpcClient();
+  const ipc = new IpcClient({ workers: settings.workers });
   const app = await createExampleServer(settings, { log, shared: ipc });
   ipc.metrics = app.handler.metrics;
   const { url } = await app.listen();
