@@ -14,7 +14,7 @@
  * enrollment (docs/benchmarks.md, "Workers").
  */
 import cluster from 'node:cluster';
-import { RateLimiter, ReplayCache, type RateLimitDecision, type RateLimitStore, type ReplayStore } from '@scep/intune';
+import { RateLimiter, ReplayCache, StoreFullError, type RateLimitDecision, type RateLimitStore, type ReplayStore } from '@scep/intune';
 import {
   InMemoryChallengeStore,
   InMemoryPendingStore,
@@ -29,7 +29,7 @@ import {
   type PendingStore,
   type ReplyCache,
 } from '@scep/server-core';
-import type { IntuneStores } from './intune.js';
+import { onlineRateLimiter, type IntuneStores } from './intune.js';
 import type { Settings } from './settings.js';
 
 type Target = 'challenge' | 'pending' | 'reply' | 'replay' | 'rate' | 'metrics';
@@ -47,6 +47,8 @@ interface RpcReply {
   readonly ok: boolean;
   readonly value?: unknown;
   readonly error?: string;
+  /** The error's stable code, when it had one: the worker rebuilds the errors its callers tell apart. */
+  readonly code?: string;
 }
 /** The primary asks every worker for its counters when /metrics is read. */
 interface MetricsRequest {
@@ -126,17 +128,21 @@ export class SharedState {
   private readonly fetches = new Map<number, (reply: Uint8Array | undefined) => void>();
   // One for every profile: a signed challenge is single-use across profiles (the nonce is the
   // token's, not the profile's), else one token enrolls once on each profile trusting its signer.
-  private readonly replay = new ReplayCache();
+  private readonly replay: ReplayCache;
   private readonly rate = new Map<string, RateLimiter>();
 
-  constructor(settings: Settings) {
+  /** `replay`: the one replay store (default: a ReplayCache with its defaults). */
+  constructor(settings: Settings, o: { readonly replay?: ReplayCache } = {}) {
+    this.replay = o.replay ?? new ReplayCache();
     for (const p of settings.profiles) {
       this.challenge.set(p.name, new InMemoryChallengeStore());
       this.pending.set(p.name, new InMemoryPendingStore());
       if (settings.replyCacheEntries > 0) this.holders.set(p.name, new Holders(settings.replyCacheEntries));
       if (p.intune) {
-        const limit = (p.intune as { rateLimit?: unknown }).rateLimit;
-        this.rate.set(p.name, new RateLimiter(typeof limit === 'number' ? { limit } : {}));
+        const { model, rateLimit } = p.intune as { model?: unknown; rateLimit?: unknown };
+        const limit = typeof rateLimit === 'number' ? rateLimit : undefined;
+        // The online model's budget of calls to Microsoft, or the signed-challenge model's per device.
+        this.rate.set(p.name, model === 'online' ? onlineRateLimiter(limit) : new RateLimiter(limit === undefined ? {} : { limit }));
       }
     }
   }
@@ -197,7 +203,8 @@ export class SharedState {
       const fn = (obj as Record<string, (...a: unknown[]) => unknown>)[msg.method] as (...a: unknown[]) => unknown;
       return { t: 'scep-rpc-reply', id: msg.id, ok: true, value: await fn.apply(obj, [...msg.args]) };
     } catch (err) {
-      return { t: 'scep-rpc-reply', id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) };
+      const code = (err as { code?: unknown } | undefined)?.code;
+      return { t: 'scep-rpc-reply', id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err), ...(typeof code === 'string' ? { code } : {}) };
     }
   }
 
@@ -364,7 +371,8 @@ export class IpcClient {
       if (!w) return;
       this.waiting.delete(r.id);
       if (r.ok) w.resolve(r.value);
-      else w.reject(new Error(r.error ?? 'shared state call failed'));
+      // Only the replay store throws it (a full rate limiter answers with a decision).
+      else w.reject(r.code === 'ERR_INTUNE_STORE_FULL' ? new StoreFullError('replay', r.error ?? 'replay store is full') : new Error(r.error ?? 'shared state call failed'));
     });
   }
 

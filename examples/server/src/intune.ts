@@ -4,6 +4,8 @@
  * Microsoft's online validation with `"intune": {"model": "online", ...}`. See docs/intune.md.
  */
 import {
+  DEFAULT_ONLINE_RATE_LIMIT,
+  DEFAULT_ONLINE_RATE_WINDOW_MS,
   IntuneDispatcher,
   OnlineIntuneValidator,
   RateLimiter,
@@ -28,7 +30,10 @@ export interface IntuneWiring {
   close(): void;
 }
 
-/** Shared state the signed-challenge model needs; with several workers it lives in the primary. */
+/**
+ * Shared state the Intune models need (the signed-challenge model both, the online model its call
+ * budget); with several workers it lives in the primary.
+ */
 export interface IntuneStores {
   readonly replay: ReplayStore;
   readonly rate: RateLimitStore;
@@ -37,7 +42,7 @@ export interface IntuneStores {
 type Raw = Readonly<Record<string, unknown>>;
 
 const OFFLINE_KEYS = ['model', 'mode', 'trustAnchors', 'audience', 'maxValiditySeconds', 'clockSkewSeconds', 'rateLimit'];
-const ONLINE_KEYS = ['model', 'mode', 'tenant', 'clientId', 'clientSecret', 'clientSecretEnv', 'graphBaseUrl', 'loginBaseUrl', 'allowedServiceHosts', 'timeoutMs', 'issueOnNotificationFailure', 'callerInfo'];
+const ONLINE_KEYS = ['model', 'mode', 'tenant', 'clientId', 'clientSecret', 'clientSecretEnv', 'graphBaseUrl', 'loginBaseUrl', 'allowedServiceHosts', 'rateLimit', 'maxConcurrentCalls', 'timeoutMs', 'issueOnNotificationFailure', 'callerInfo'];
 
 function str(v: unknown, where: string, optional = false): string | undefined {
   if (v === undefined && optional) return undefined;
@@ -109,6 +114,8 @@ export async function intuneFor(
     if (hosts !== undefined && !(Array.isArray(hosts) && hosts.length > 0 && hosts.every((h) => typeof h === 'string' && h !== ''))) {
       throw new ExampleConfigError(`${where}.allowedServiceHosts must be a non-empty list of host names (host or host:port)`);
     }
+    const rateLimit = num(cfg['rateLimit'], `${where}.rateLimit`, 1, 100_000);
+    const maxConcurrentCalls = num(cfg['maxConcurrentCalls'], `${where}.maxConcurrentCalls`, 1, 1000);
     let validator: OnlineIntuneValidator;
     try {
       validator = new OnlineIntuneValidator({
@@ -122,6 +129,10 @@ export async function intuneFor(
         ...(cfg['timeoutMs'] !== undefined ? { timeoutMs: num(cfg['timeoutMs'], `${where}.timeoutMs`, 100, 120_000) as number } : {}),
         ...(cfg['issueOnNotificationFailure'] === true ? { issueOnNotificationFailure: true } : {}),
         ...(cfg['callerInfo'] ? { callerInfo: str(cfg['callerInfo'], `${where}.callerInfo`) as string } : {}),
+        // The budget of calls to Microsoft is the profile's, across workers (the primary keeps it);
+        // the bound of calls in flight is each process's own.
+        rateLimitStore: o.stores?.rate ?? onlineRateLimiter(rateLimit),
+        ...(maxConcurrentCalls === undefined ? {} : { maxConcurrentCalls }),
         // A test fake of Microsoft's services runs on plain http on loopback.
         ...(/^http:\/\/(127\.|localhost)/.test(String(cfg['graphBaseUrl'] ?? '')) ? { requireHttps: false } : {}),
       });
@@ -142,4 +153,9 @@ export async function intuneFor(
     reload: () => (model === 'signed-challenge' ? dispatcher.reload() : Promise.resolve({ reloaded: false, reason: 'the online model has no trust anchors' })),
     close: stop,
   };
+}
+
+/** The online model's budget of calls to Microsoft: `limit` a minute (default the library's). */
+export function onlineRateLimiter(limit: number | undefined): RateLimiter {
+  return new RateLimiter({ limit: limit ?? DEFAULT_ONLINE_RATE_LIMIT, windowMs: DEFAULT_ONLINE_RATE_WINDOW_MS });
 }

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
+import { request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,9 +23,9 @@ let s: Started;
 // Intune's challenges are long opaque strings; the online model claims those of 201+ characters.
 const INTUNE_CHALLENGE = `opaque-intune-challenge-${'x'.repeat(300)}`;
 
-beforeAll(async () => {
-  await fake.start();
-  const cfg = join(tmp, 'cfg.json');
+/** A server whose default profile validates online against the fake; `more` adds to its "intune". */
+function startOnline(name: string, more: Record<string, unknown> = {}, env: Record<string, string> = {}): Promise<Started> {
+  const cfg = join(tmp, `${name}.json`);
   writeFileSync(
     cfg,
     JSON.stringify({
@@ -41,12 +42,18 @@ beforeAll(async () => {
             // The fake is not Microsoft: without this the server refuses to call it.
             allowedServiceHosts: fake.allowedHosts,
             timeoutMs: 2000,
+            ...more,
           },
         },
       },
     }),
   );
-  s = await start({ SCEP_DATA_DIR: join(tmp, 'data'), SCEP_CONFIG: cfg, INTUNE_CLIENT_SECRET: FAKE_CLIENT_SECRET, SCEP_ADMIN_TOKEN: 'online-admin-token-0123456789' });
+  return start({ SCEP_DATA_DIR: join(tmp, `data-${name}`), SCEP_CONFIG: cfg, INTUNE_CLIENT_SECRET: FAKE_CLIENT_SECRET, SCEP_ADMIN_TOKEN: 'online-admin-token-0123456789', ...env });
+}
+
+beforeAll(async () => {
+  await fake.start();
+  s = await startOnline('main');
 }, 60_000);
 afterAll(async () => {
   await s?.stop();
@@ -54,16 +61,29 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function enroll(challenge: string): Promise<{ status: string; serial?: string }> {
-  const caRes = await fetch(`${s.url}?operation=GetCACert`);
+/** A POST on a connection of its own (fetch would keep one socket, and so reach one worker). */
+function postOwnConnection(url: string, der: Uint8Array): Promise<{ worker: string; body: Uint8Array }> {
+  return new Promise((resolve, reject) => {
+    const q = request(`${url}?operation=PKIOperation`, { method: 'POST', agent: false, headers: { 'content-type': 'application/x-pki-message', 'content-length': der.length } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ worker: String(res.headers['x-scep-worker'] ?? ''), body: new Uint8Array(Buffer.concat(chunks)) }));
+    });
+    q.on('error', reject);
+    q.end(der);
+  });
+}
+
+async function enroll(challenge: string, on: Started = s): Promise<{ status: string; serial?: string; worker: string }> {
+  const caRes = await fetch(`${on.url}?operation=GetCACert`);
   const cas = parseCaCertResponse(new Uint8Array(await caRes.arrayBuffer()), caRes.headers.get('content-type') ?? undefined);
   const k = nodePrivateKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
   const self = parseCertificate(await buildCertificate({ serialNumber: 1n, issuer: 'CN=win', subject: 'CN=win', notBefore: new Date(Date.now() - 6e4), notAfter: new Date(Date.now() + 36e5), publicKeyInfo: k.publicKeyInfo, signatureAlgorithm: { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' } }, k));
   const csr = await buildCsr({ subject: 'CN=win-device', challengePassword: challenge, signatureAlgorithm: { scheme: 'RSASSA-PKCS1-v1_5', digest: 'SHA-256' } }, k);
   const req = await buildPkiRequest({ messageType: 'PKCSReq', content: csr, signer: { certificate: self, key: k }, recipients: cas.slice(0, 1), transactionId: `tx-${Math.random()}`, crypto });
-  const res = await fetch(`${s.url}?operation=PKIOperation`, { method: 'POST', body: req.der });
-  const rep = await readCertRep(new Uint8Array(await res.arrayBuffer()), { crypto, request: req, trusted: cas, recipient: { certificate: self, key: k } });
-  return { status: rep.status, ...(rep.certificates[0] ? { serial: rep.certificates[0].serialNumberHex } : {}) };
+  const res = await postOwnConnection(on.url, req.der);
+  const rep = await readCertRep(res.body, { crypto, request: req, trusted: cas, recipient: { certificate: self, key: k } });
+  return { status: rep.status, worker: res.worker, ...(rep.certificates[0] ? { serial: rep.certificates[0].serialNumberHex } : {}) };
 }
 
 describe('online Intune validation (fake Microsoft services)', () => {
@@ -99,6 +119,33 @@ describe('online Intune validation (fake Microsoft services)', () => {
     expect(fake.requestsTo('/ScepActions/validateRequest').length).toBe(before);
     const stats = (await (await fetch(`${s.origin}/admin/intune`, { headers: { authorization: 'Bearer online-admin-token-0123456789' } })).json()) as { validator: string; outcomes: Record<string, number> };
     expect(stats.validator).toBe('online');
+  });
+});
+
+describe('online Intune: the budget of calls to Microsoft', () => {
+  it('is the profile\'s across workers: past it, requests are refused without a call', async () => {
+    const w = await startOnline('budget', { rateLimit: 2 }, { SCEP_WORKERS: '2' });
+    try {
+      const before = fake.requestsTo('validateRequest').length;
+      const results = [];
+      for (let i = 0; i < 6; i++) results.push(await enroll(INTUNE_CHALLENGE, w));
+      expect(new Set(results.map((r) => r.worker)).size).toBe(2);
+      expect(results.map((r) => r.status)).toEqual(['SUCCESS', 'SUCCESS', 'FAILURE', 'FAILURE', 'FAILURE', 'FAILURE']);
+      expect(fake.requestsTo('validateRequest').length - before).toBe(2);
+    } finally {
+      await w.stop();
+    }
+  }, 60_000);
+  it('rateLimit and maxConcurrentCalls are checked', async () => {
+    const settings = (intune: Record<string, unknown>) => {
+      const file = join(tmp, `cfg-${Math.random()}.json`);
+      writeFileSync(file, JSON.stringify({ profiles: { default: { challenge: 'static-fallback', intune: { model: 'online', tenant: FAKE_TENANT, clientId: FAKE_CLIENT_ID, clientSecretEnv: 'INTUNE_CLIENT_SECRET', ...intune } } } }));
+      const st = readSettings({ SCEP_CONFIG: file, SCEP_DATA_DIR: join(tmp, 'data'), INTUNE_CLIENT_SECRET: 's' }, { cwd: tmp, randomToken: () => 'generated-token-0123' });
+      return intuneFor(st.profiles[0]!, st, { crypto, now: () => new Date(), log: () => undefined });
+    };
+    await expect(settings({ rateLimit: 100, maxConcurrentCalls: 4 })).resolves.toBeDefined();
+    await expect(settings({ rateLimit: 0 })).rejects.toThrow(/rateLimit must be an integer from 1/);
+    await expect(settings({ maxConcurrentCalls: 'many' })).rejects.toThrow(/maxConcurrentCalls must be an integer/);
   });
 });
 
