@@ -269,12 +269,12 @@ export class SharedState {
 
 /** Which worker holds each cached reply: bounded like the caches together, oldest out first. */
 class Holders {
-  private readonly entries = new Map<string, { readonly holder: WorkerPort; readonly expiresAt: number }>();
-  constructor(private readonly max: number) {}
+  private readonly entries: Fifo<{ readonly holder: WorkerPort; readonly expiresAt: number }>;
+  constructor(max: number) {
+    this.entries = new Fifo(max);
+  }
   add(key: string, holder: WorkerPort, expiresAt: number): void {
-    this.entries.delete(key);
-    while (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(key, { holder, expiresAt });
+    this.entries.add(key, { holder, expiresAt });
   }
   holder(key: string, now: number): WorkerPort | undefined {
     const e = this.entries.get(key);
@@ -286,8 +286,37 @@ class Holders {
   /** Keys of live replies on connected workers, oldest first, for a worker that starts. */
   live(now: number): [string, number][] {
     const out: [string, number][] = [];
-    for (const [k, e] of this.entries) if (e.expiresAt > now && e.holder.isConnected()) out.push([k, e.expiresAt]);
+    for (const [k, e] of this.entries.map) if (e.expiresAt > now && e.holder.isConnected()) out.push([k, e.expiresAt]);
     return out;
+  }
+}
+
+/**
+ * A Map bounded to `max` keys, oldest out first. The oldest key comes from one iterator kept from
+ * call to call: a fresh `keys()` steps over every entry deleted since V8 last rebuilt the table,
+ * 6.7 µs an insert at 10,000 keys against 0.6 µs (as server-core's BoundedMap does).
+ */
+class Fifo<V> {
+  readonly map = new Map<string, V>();
+  private it: Iterator<string> | undefined;
+  constructor(private readonly max: number) {}
+  add(key: string, value: V): void {
+    this.map.delete(key);
+    while (this.map.size >= this.max) {
+      let r = (this.it ??= this.map.keys()).next();
+      if (r.done === true) r = (this.it = this.map.keys()).next(); // a finished iterator stays finished
+      this.map.delete(r.value as string);
+    }
+    this.map.set(key, value);
+  }
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+  delete(key: string): void {
+    this.map.delete(key);
+  }
+  get size(): number {
+    return this.map.size;
   }
 }
 
@@ -459,18 +488,18 @@ export class IpcClient {
  * enrollment; a key it still has after the primary dropped it costs one wasted round trip.
  */
 export class KeyMirror {
-  private readonly keys = new Map<string, number>();
+  private keys: Fifo<number>;
   private warm = false;
-  constructor(private readonly maxEntries: number) {}
+  constructor(private readonly maxEntries: number) {
+    this.keys = new Fifo(maxEntries);
+  }
   add(key: string, expiresAt: number): void {
-    this.keys.delete(key);
-    while (this.keys.size >= this.maxEntries) this.keys.delete(this.keys.keys().next().value as string);
-    this.keys.set(key, expiresAt);
+    this.keys.add(key, expiresAt);
   }
   /** Takes the primary's keys from before this worker started (its own since then stay newest). */
   load(keys: readonly [string, number][]): void {
-    const since = [...this.keys];
-    this.keys.clear();
+    const since = [...this.keys.map];
+    this.keys = new Fifo(this.maxEntries);
     for (const [k, e] of [...keys, ...since]) this.add(k, e);
     this.warm = true;
   }

@@ -4,6 +4,7 @@
  * the reply into a FAILURE: Intune's rule), `onFailed` when an enrollment is refused.
  */
 import { nameAttributes, oids, timingSafeEqual, type CertificationRequest, type CryptoProvider, type FailInfo } from '@scep/wire';
+import { OldestFirst } from './bounded-map.js';
 import type { ChallengeInfo, RejectReason, RequestContext, ScepEvent } from './types.js';
 
 export interface ChallengeInput {
@@ -204,6 +205,7 @@ const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_
 /** The in-memory ChallengeStore: bounded (oldest evicted first), expired entries swept as it goes. */
 export class InMemoryChallengeStore implements ChallengeStore {
   private readonly entries = new Map<string, ChallengeRecord>();
+  private readonly oldest = new OldestFirst(this.entries);
   private readonly maxEntries: number;
   private readonly random: (n: number) => Uint8Array;
 
@@ -223,7 +225,7 @@ export class InMemoryChallengeStore implements ChallengeStore {
     let challenge = '';
     while (challenge.length < 32) for (const b of this.random(32)) if ((b & 0x3f) < 62 && challenge.length < 32) challenge += B64URL[b & 0x3f];
     const record: ChallengeRecord = { profile: o.profile, createdAt: o.now, expiresAt: new Date(o.now.getTime() + o.ttlMs), binding: o.binding };
-    while (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    while (this.entries.size >= this.maxEntries) this.entries.delete(this.oldest.key() as string);
     this.entries.set(challenge, record);
     return { challenge, record };
   }
