@@ -86,7 +86,11 @@ async function primary(settings: Settings): Promise<void> {
       ready.add(w.id);
       if (ready.size === settings.workers) console.log(`${banner(probe, url)}\nworkers:   ${settings.workers} (node:cluster; challenges, pending transactions, Intune nonces and counters shared through the primary)`);
     });
+    // A send racing the worker's exit fails with EPIPE on the worker object: without a listener
+    // that error would end the primary, and every worker with it.
+    w.on('error', (err) => log(`worker ${w.id}: ${err.message}`));
     w.on('exit', (code, signal) => {
+      shared.detach(w);
       ready.delete(w.id);
       if (stopping) return;
       log(`worker ${w.id} exited (${signal ?? code}); starting another`);

@@ -20,6 +20,8 @@ interface Linked {
   disconnect(): void;
   /** The worker stops answering (a stuck event loop), but stays connected. */
   mute(): void;
+  /** What the primary holds of this worker. */
+  readonly port: WorkerPort;
 }
 
 function link(shared: SharedState, entries: number): Linked {
@@ -39,7 +41,7 @@ function link(shared: SharedState, entries: number): Linked {
   };
   shared.attach(workerSide);
   const client = new IpcClient({ workers: 2, port: primarySide, batchMs: 1 });
-  return { client, cache: client.replyCache('default', entries), sent, disconnect: () => (connected = false), mute: () => (muted = true) };
+  return { client, cache: client.replyCache('default', entries), sent, disconnect: () => (connected = false), mute: () => (muted = true), port: workerSide };
 }
 
 /** Both workers, with the reply cache bounded to `entries` in all. */
@@ -111,6 +113,20 @@ describe('the reply cache across workers', () => {
     const t1 = Date.now();
     expect(await stuck.b.cache.get('k', now())).toBeUndefined();
     expect(Date.now() - t1).toBeGreaterThanOrEqual(REPLY_FETCH_TIMEOUT_MS - 50);
+  });
+
+  it('a fetch in flight from a holder that exits answers nothing at once, not after the timeout', async () => {
+    const { a, b, shared } = pair();
+    await a.cache.put('k', bytes(6), later(60));
+    await settle();
+    a.mute();
+    const t0 = Date.now();
+    const got = b.cache.get('k', now());
+    await settle();
+    a.disconnect();
+    shared.detach(a.port);
+    expect(await got).toBeUndefined();
+    expect(Date.now() - t0).toBeLessThan(REPLY_FETCH_TIMEOUT_MS / 2);
   });
 
   it('SCEP_REPLY_CACHE bounds all workers together: each keeps its share, oldest out first', async () => {

@@ -225,6 +225,7 @@ export class InMemoryChallengeStore implements ChallengeStore {
     let challenge = '';
     while (challenge.length < 32) for (const b of this.random(32)) if ((b & 0x3f) < 62 && challenge.length < 32) challenge += B64URL[b & 0x3f];
     const record: ChallengeRecord = { profile: o.profile, createdAt: o.now, expiresAt: new Date(o.now.getTime() + o.ttlMs), binding: o.binding };
+    if (this.entries.size < this.maxEntries) this.oldest.reset();
     while (this.entries.size >= this.maxEntries) this.entries.delete(this.oldest.key() as string);
     this.entries.set(challenge, record);
     return { challenge, record };

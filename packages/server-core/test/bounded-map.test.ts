@@ -46,6 +46,9 @@ describe('OldestFirst', () => {
         map.delete(k);
       }
     }
+    // Dropped (an insert that evicted nothing), the next call starts a new one: still the oldest.
+    oldest.reset();
+    expect(oldest.key()).toBe(49_000);
     map.clear();
     expect(oldest.key()).toBeUndefined();
     map.set(7, true);
