@@ -134,7 +134,7 @@ export async function intuneFor(
         rateLimitStore: o.stores?.rate ?? onlineRateLimiter(rateLimit),
         ...(maxConcurrentCalls === undefined ? {} : { maxConcurrentCalls }),
         // A test fake of Microsoft's services runs on plain http on loopback.
-        ...(/^http:\/\/(127\.|localhost)/.test(String(cfg['graphBaseUrl'] ?? '')) ? { requireHttps: false } : {}),
+        ...(isLoopbackHttp(cfg['graphBaseUrl']) ? { requireHttps: false } : {}),
       });
     } catch (err) {
       // The validator refuses base URLs that are not https or not under allowedServiceHosts.
@@ -158,4 +158,16 @@ export async function intuneFor(
 /** The online model's budget of calls to Microsoft: `limit` a minute (default the library's). */
 export function onlineRateLimiter(limit: number | undefined): RateLimiter {
   return new RateLimiter({ limit: limit ?? DEFAULT_ONLINE_RATE_LIMIT, windowMs: DEFAULT_ONLINE_RATE_WINDOW_MS });
+}
+
+/** A plain-http URL whose host is this machine (127.0.0.0/8, ::1, localhost), as a test fake's is. */
+export function isLoopbackHttp(v: unknown): boolean {
+  if (typeof v !== 'string') return false;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    return false;
+  }
+  return u.protocol === 'http:' && (u.hostname === 'localhost' || u.hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(u.hostname));
 }

@@ -12,7 +12,7 @@ import { buildCertificate, buildCsr, buildPkiRequest, parseCaCertResponse, parse
 import { nodeCrypto, nodePrivateKey } from '@scep/wire/node';
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT, FakeMicrosoft } from '../../../packages/intune/test/support/fake-microsoft.js';
 import { ExampleConfigError } from '../src/errors.js';
-import { intuneFor } from '../src/intune.js';
+import { intuneFor, isLoopbackHttp } from '../src/intune.js';
 import { readSettings } from '../src/settings.js';
 import { start, type Started } from './process.js';
 
@@ -165,6 +165,13 @@ describe('online Intune settings: allowedServiceHosts', () => {
     await expect(wire({ ...online, graphBaseUrl: fake.url, loginBaseUrl: fake.url })).rejects.toThrow(ExampleConfigError);
     await expect(wire({ ...online, graphBaseUrl: fake.url, loginBaseUrl: fake.url })).rejects.toThrow(/allowedServiceHosts/);
     await expect(wire({ ...online, graphBaseUrl: 'https://graph.example.net' })).rejects.toThrow(/graphBaseUrl names a host outside allowedServiceHosts/);
+  });
+
+  it('plain http only for this machine (a test fake), not for a name that merely starts like it', async () => {
+    expect(isLoopbackHttp(fake.url)).toBe(true);
+    for (const ok of ['http://127.0.0.1:8080', 'http://localhost:1', 'http://[::1]:9']) expect(isLoopbackHttp(ok)).toBe(true);
+    for (const no of ['http://localhost.evil.tld', 'http://127.0.0.1.evil.tld', 'https://127.0.0.1', 'http://10.0.0.1', 'not a url', undefined]) expect(isLoopbackHttp(no)).toBe(false);
+    await expect(wire({ ...online, graphBaseUrl: 'http://localhost.evil.tld', loginBaseUrl: 'http://localhost.evil.tld', allowedServiceHosts: ['localhost.evil.tld'] })).rejects.toThrow(ExampleConfigError);
   });
 
   it('must be a list of host names', async () => {
