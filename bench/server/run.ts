@@ -474,7 +474,7 @@ try {
         const { s, processes } = await startOursChecked(ourDataDir, challenge, workers, [], cpus, variant);
         if (workers > 1 && processes < workers) {
           log(`our server ran ${processes} process(es) with SCEP_WORKERS=${workers}: not supported yet, skipping`);
-          results.runs.push({ server: `ours (${workers} workers)`, rows: [], duplicateSerials: 0, decodedSerials: 0, problems: [], requestsSent: 0, skipped: `SCEP_WORKERS=${workers} started ${processes} process(es)` });
+          results.runs.push({ server: s.name, rows: [], duplicateSerials: 0, decodedSerials: 0, problems: [], requestsSent: 0, skipped: `SCEP_WORKERS=${workers} started ${processes} process(es)` });
           await s.stop();
           continue;
         }

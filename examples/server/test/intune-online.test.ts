@@ -4,7 +4,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
-import { request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT, FakeMicrosoft } from '
 import { ExampleConfigError } from '../src/errors.js';
 import { intuneFor, isLoopbackHttp } from '../src/intune.js';
 import { readSettings } from '../src/settings.js';
-import { start, type Started } from './process.js';
+import { postOwnConnection, start, type Started } from './process.js';
 
 const crypto = nodeCrypto();
 const tmp = mkdtempSync(join(tmpdir(), 'scep-intune-online-'));
@@ -60,19 +59,6 @@ afterAll(async () => {
   await fake.close();
   rmSync(tmp, { recursive: true, force: true });
 });
-
-/** A POST on a connection of its own (fetch would keep one socket, and so reach one worker). */
-function postOwnConnection(url: string, der: Uint8Array): Promise<{ worker: string; body: Uint8Array }> {
-  return new Promise((resolve, reject) => {
-    const q = request(`${url}?operation=PKIOperation`, { method: 'POST', agent: false, headers: { 'content-type': 'application/x-pki-message', 'content-length': der.length } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ worker: String(res.headers['x-scep-worker'] ?? ''), body: new Uint8Array(Buffer.concat(chunks)) }));
-    });
-    q.on('error', reject);
-    q.end(der);
-  });
-}
 
 async function enroll(challenge: string, on: Started = s): Promise<{ status: string; serial?: string; worker: string }> {
   const caRes = await fetch(`${on.url}?operation=GetCACert`);
@@ -122,6 +108,15 @@ describe('online Intune validation (fake Microsoft services)', () => {
   });
 });
 
+/** intuneFor on a profile whose "intune" object is `intune`. */
+const wire = (intune: Record<string, unknown>): Promise<unknown> => {
+  const file = join(tmp, `cfg-${Math.random()}.json`);
+  writeFileSync(file, JSON.stringify({ profiles: { default: { challenge: 'static-fallback', intune } } }));
+  const settings = readSettings({ SCEP_CONFIG: file, SCEP_DATA_DIR: join(tmp, 'data'), INTUNE_CLIENT_SECRET: 's' }, { cwd: tmp, randomToken: () => 'generated-token-0123' });
+  return intuneFor(settings.profiles[0]!, settings, { crypto, now: () => new Date(), log: () => undefined });
+};
+const online = { model: 'online', tenant: FAKE_TENANT, clientId: FAKE_CLIENT_ID, clientSecretEnv: 'INTUNE_CLIENT_SECRET' };
+
 describe('online Intune: the budget of calls to Microsoft', () => {
   it('is the profile\'s across workers: past it, requests are refused without a call', async () => {
     const w = await startOnline('budget', { rateLimit: 2 }, { SCEP_WORKERS: '2' });
@@ -137,28 +132,13 @@ describe('online Intune: the budget of calls to Microsoft', () => {
     }
   }, 60_000);
   it('rateLimit and maxConcurrentCalls are checked', async () => {
-    const settings = (intune: Record<string, unknown>) => {
-      const file = join(tmp, `cfg-${Math.random()}.json`);
-      writeFileSync(file, JSON.stringify({ profiles: { default: { challenge: 'static-fallback', intune: { model: 'online', tenant: FAKE_TENANT, clientId: FAKE_CLIENT_ID, clientSecretEnv: 'INTUNE_CLIENT_SECRET', ...intune } } } }));
-      const st = readSettings({ SCEP_CONFIG: file, SCEP_DATA_DIR: join(tmp, 'data'), INTUNE_CLIENT_SECRET: 's' }, { cwd: tmp, randomToken: () => 'generated-token-0123' });
-      return intuneFor(st.profiles[0]!, st, { crypto, now: () => new Date(), log: () => undefined });
-    };
-    await expect(settings({ rateLimit: 100, maxConcurrentCalls: 4 })).resolves.toBeDefined();
-    await expect(settings({ rateLimit: 0 })).rejects.toThrow(/rateLimit must be an integer from 1/);
-    await expect(settings({ maxConcurrentCalls: 'many' })).rejects.toThrow(/maxConcurrentCalls must be an integer/);
+    await expect(wire({ ...online, rateLimit: 100, maxConcurrentCalls: 4 })).resolves.toBeDefined();
+    await expect(wire({ ...online, rateLimit: 0 })).rejects.toThrow(/rateLimit must be an integer from 1/);
+    await expect(wire({ ...online, maxConcurrentCalls: 'many' })).rejects.toThrow(/maxConcurrentCalls must be an integer/);
   });
 });
 
 describe('online Intune settings: allowedServiceHosts', () => {
-  /** intuneFor on a profile whose "intune" object is `intune`. */
-  const wire = (intune: Record<string, unknown>): Promise<unknown> => {
-    const file = join(tmp, `cfg-${Math.random()}.json`);
-    writeFileSync(file, JSON.stringify({ profiles: { default: { challenge: 'static-fallback', intune } } }));
-    const settings = readSettings({ SCEP_CONFIG: file, SCEP_DATA_DIR: join(tmp, 'data'), INTUNE_CLIENT_SECRET: 's' }, { cwd: tmp, randomToken: () => 'generated-token-0123' });
-    return intuneFor(settings.profiles[0]!, settings, { crypto, now: () => new Date(), log: () => undefined });
-  };
-  const online = { model: 'online', tenant: FAKE_TENANT, clientId: FAKE_CLIENT_ID, clientSecretEnv: 'INTUNE_CLIENT_SECRET' };
-
   it('Microsoft hosts need no setting; any other host must be named (a test fake included)', async () => {
     await expect(wire(online)).resolves.toBeDefined();
     await expect(wire({ ...online, graphBaseUrl: 'https://graph.microsoft.us', loginBaseUrl: 'https://login.microsoftonline.us' })).resolves.toBeDefined();

@@ -1,6 +1,7 @@
 /** Starts the example server exactly as `pnpm start` does (a child process) and reads its banner. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { availableParallelism, getPriority } from 'node:os';
 import { resolve } from 'node:path';
@@ -140,4 +141,17 @@ export function threadNice(pid: number): { readonly main: number; readonly helpe
     helpers: ids.filter((id) => id !== String(pid)).flatMap((id) => nice(Number(id))),
     children: ids.flatMap(children),
   };
+}
+
+/** A POST on a connection of its own (fetch would keep one socket, and so reach one worker). */
+export function postOwnConnection(url: string, der: Uint8Array): Promise<{ worker: string; body: Uint8Array }> {
+  return new Promise((resolve, reject) => {
+    const q = request(`${url}?operation=PKIOperation`, { method: 'POST', agent: false, headers: { 'content-type': 'application/x-pki-message', 'content-length': der.length } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ worker: String(res.headers['x-scep-worker'] ?? ''), body: new Uint8Array(Buffer.concat(chunks)) }));
+    });
+    q.on('error', reject);
+    q.end(der);
+  });
 }

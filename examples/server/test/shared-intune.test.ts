@@ -1,23 +1,16 @@
 /** SCEP_WORKERS > 1: the Intune stores the primary keeps, reached by workers over IPC. */
-import { EventEmitter } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ONLINE_RATE_LIMIT, ReplayCache, StoreFullError } from '@scep/intune';
-import { IpcClient, SharedState } from '../src/cluster.js';
+import { SharedState } from '../src/cluster.js';
 import { readSettings } from '../src/settings.js';
+import { linkWorker } from './ports.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'scep-shared-intune-'));
 
-/** A worker's client wired to `shared` through ports that clone each message, as IPC does. */
-function client(shared: SharedState): IpcClient {
-  const toWorker = new EventEmitter();
-  const toPrimary = new EventEmitter();
-  const later = (e: EventEmitter, m: unknown) => setImmediate(() => e.emit('message', structuredClone(m)));
-  shared.attach({ on: (_e, l) => toPrimary.on('message', l), send: (m) => later(toWorker, m), isConnected: () => true });
-  return new IpcClient({ workers: 2, port: { on: (_e, l) => toWorker.on('message', l), send: (m) => later(toPrimary, m) } });
-}
+const client = (shared: SharedState) => linkWorker(shared).client;
 
 function settingsWith(intune: Record<string, unknown>) {
   const file = join(tmp, `cfg-${Math.random()}.json`);

@@ -4,44 +4,21 @@
  * the primary and its workers talk through in-process ports that clone every message, as the
  * cluster's IPC channel (serialization: 'advanced') does.
  */
-import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { ReplyCache } from '@scep/server-core';
-import { IpcClient, REPLY_FETCH_TIMEOUT_MS, SharedState, type PrimaryPort, type WorkerPort } from '../src/cluster.js';
+import { REPLY_FETCH_TIMEOUT_MS, SharedState } from '../src/cluster.js';
 import { readSettings } from '../src/settings.js';
+import { linkWorker, type LinkedWorker } from './ports.js';
 
 const settings = (entries: number) => readSettings({ SCEP_WORKERS: '2', SCEP_REPLY_CACHE: String(entries), SCEP_CHALLENGE: 'shared-pass' }, { cwd: '/tmp', randomToken: () => 'generated-token-0123' });
 
-interface Linked {
-  readonly client: IpcClient;
+interface Linked extends LinkedWorker {
   readonly cache: ReplyCache;
-  /** Messages this worker sent to the primary, by type. */
-  readonly sent: string[];
-  disconnect(): void;
-  /** The worker stops answering (a stuck event loop), but stays connected. */
-  mute(): void;
-  /** What the primary holds of this worker. */
-  readonly port: WorkerPort;
 }
 
 function link(shared: SharedState, entries: number): Linked {
-  const toWorker = new EventEmitter();
-  const toPrimary = new EventEmitter();
-  let connected = true;
-  let muted = false;
-  const sent: string[] = [];
-  const later = (e: EventEmitter, m: unknown) => setImmediate(() => e.emit('message', structuredClone(m)));
-  const workerSide: WorkerPort = { on: (_e, l) => toPrimary.on('message', l), send: (m) => connected && later(toWorker, m), isConnected: () => connected };
-  const primarySide: PrimaryPort = {
-    on: (_e, l) => toWorker.on('message', l),
-    send: (m) => {
-      sent.push((m as { t: string; target?: string; method?: string }).t === 'scep-rpc' ? `rpc ${(m as { target: string }).target}.${(m as { method: string }).method}` : (m as { t: string }).t);
-      if (connected && !muted) later(toPrimary, m);
-    },
-  };
-  shared.attach(workerSide);
-  const client = new IpcClient({ workers: 2, port: primarySide, batchMs: 1 });
-  return { client, cache: client.replyCache('default', entries), sent, disconnect: () => (connected = false), mute: () => (muted = true), port: workerSide };
+  const w = linkWorker(shared, { batchMs: 1 });
+  return { ...w, cache: w.client.replyCache('default', entries) };
 }
 
 /** Both workers, with the reply cache bounded to `entries` in all. */

@@ -1,13 +1,13 @@
 /** SCEP_WORKERS=2: both workers serve, and the state that must be shared stays correct across them. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
-import { get, request } from 'node:http';
+import { get } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCertificate, buildCsr, buildPkiRequest, encodeIssuerAndSubject, parseCaCertResponse, parseCertificate, readCertRep, type Certificate, type PrivateKeyHandle } from '@scep/wire';
 import { nodeCrypto, nodePrivateKey } from '@scep/wire/node';
-import { start, threadNice, threadpool, usableCores, type Started } from './process.js';
+import { postOwnConnection, start, threadNice, threadpool, usableCores, type Started } from './process.js';
 
 const crypto = nodeCrypto();
 const tmp = mkdtempSync(join(tmpdir(), 'scep-workers-'));
@@ -83,14 +83,14 @@ describe('SCEP_WORKERS=2', () => {
   it('a retransmission gets the first reply whichever worker it reaches, and issues nothing new', async () => {
     const d = await device('w-4');
     const req = await pkcsReq(d, 'w-4', 'workers-pass');
-    const first = await postOwnConnection(req.der);
+    const first = await postOwnConnection(s.url, req.der);
     expect((await readCertRep(first.body, { crypto, request: req, trusted: cas, recipient: { certificate: d.self, key: d.key } })).status).toBe('SUCCESS');
     const before = await issued();
     // A client resends after a timeout of seconds; give the primary's key announcement a moment.
     await new Promise((r) => setTimeout(r, 300));
     const workers = new Set<string>([first.worker]);
     for (let i = 0; i < 30 && workers.size < 2; i++) {
-      const again = await postOwnConnection(req.der);
+      const again = await postOwnConnection(s.url, req.der);
       expect(again.body).toEqual(first.body);
       workers.add(again.worker);
     }
@@ -112,18 +112,6 @@ describe('SCEP_WORKERS=2', () => {
 });
 
 /** POSTs on a connection of its own (so either worker may take it); the reply and who sent it. */
-function postOwnConnection(der: Uint8Array): Promise<{ worker: string; body: Uint8Array }> {
-  return new Promise((resolve, reject) => {
-    const q = request(`${s.url}?operation=PKIOperation`, { method: 'POST', agent: false, headers: { 'content-type': 'application/x-pki-message', 'content-length': der.length } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ worker: String(res.headers['x-scep-worker'] ?? ''), body: new Uint8Array(Buffer.concat(chunks)) }));
-    });
-    q.on('error', reject);
-    q.end(der);
-  });
-}
-
 async function issued(): Promise<number> {
   const text = await (await fetch(`${s.origin}/metrics`, { headers: auth })).text();
   return text

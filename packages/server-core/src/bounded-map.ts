@@ -35,11 +35,14 @@ export class BoundedMap<V> {
   /** Stores `value` as the newest entry, evicting the oldest until both bounds hold. The caller checks `size <= maxBytes`. */
   set(key: string, value: V, size: number): void {
     this.delete(key);
-    const over = (): boolean => this.#entries.size > 0 && (this.#entries.size >= this.maxEntries || this.#bytes + size > this.maxBytes);
-    if (!over()) this.#oldest.reset();
-    while (over()) this.delete(this.#oldest.key() as string);
+    if (!this.#over(size)) this.#oldest.reset();
+    while (this.#over(size)) this.delete(this.#oldest.key() as string);
     this.#entries.set(key, { value, size });
     this.#bytes += size;
+  }
+  /** Whether one more entry of `size` bytes needs the oldest out first. */
+  #over(size: number): boolean {
+    return this.#entries.size > 0 && (this.#entries.size >= this.maxEntries || this.#bytes + size > this.maxBytes);
   }
   /** Oldest first. */
   *entries(): IterableIterator<[string, V]> {
