@@ -114,9 +114,11 @@ export class IntuneScepClient {
 
   /**
    * Asks Intune whether the CSR (with its challenge) is genuine. Throws `IntuneError` unless
-   * Success; `OnlineBusyError` without calling anyone when every slot is taken.
+   * Success; `OnlineBusyError` without calling anyone when every slot is taken. `admit`, if given,
+   * runs once a slot is held and before anything is sent (the validator takes its budget there, so
+   * a request refused as busy spends none); if it throws, the slot is given back and nothing is sent.
    */
-  async validateRequest(input: ValidateRequestInput, signal?: AbortSignal): Promise<void> {
+  async validateRequest(input: ValidateRequestInput, signal?: AbortSignal, admit?: () => Promise<void>): Promise<void> {
     requireText('transactionId', input.transactionId);
     const release = this.#gate.tryAcquire();
     if (release === undefined) {
@@ -124,6 +126,7 @@ export class IntuneScepClient {
       throw new OnlineBusyError('validateRequest', `all ${this.#gate.stats().maxConcurrentCalls} outbound slots are taken`);
     }
     try {
+      if (admit !== undefined) await admit();
       await this.#post(
         'validateRequest',
         {

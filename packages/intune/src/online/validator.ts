@@ -5,8 +5,10 @@
  * validation fails or errors, and by default none when the success notification fails.
  *
  * Anyone can send a challenge, and each one would cost a call to Microsoft (a token's worth of
- * quota, throttling of the tenant), so validations draw on a budget (`rateLimitStore`, per
- * `rateLimitKey`) and on a bound of calls in flight (`maxConcurrentCalls`) before anything is sent.
+ * quota, throttling of the tenant), so validations draw on a bound of calls in flight
+ * (`maxConcurrentCalls`) and then on a budget (`rateLimitStore`, per `rateLimitKey`) before
+ * anything is sent. The slot comes first because taking it never waits: a request refused as busy
+ * spends no budget. The budget's store may be remote, and the slot is held while it answers.
  */
 import { IntuneCounters, type IntuneLabelCounts } from '../counters.js';
 import { IntuneError, OnlineRateLimitedError, StoreFailedError, StoreFullError, ValidatorFailedError } from '../errors.js';
@@ -69,7 +71,8 @@ export interface OnlineIntuneValidatorOptions {
   /** Mixed-mode predicate. Default: longer than 200 characters. */
   readonly looksLikeChallenge?: (challenge: string) => boolean;
   /**
-   * Budget of validation calls to Intune, taken before each one. Default a `RateLimiter` of 600
+   * Budget of validation calls to Intune, taken before each one once it holds an outbound slot (a
+   * validation refused as busy takes nothing from it). Default a `RateLimiter` of 600
    * calls per minute (`DEFAULT_ONLINE_RATE_LIMIT`, `DEFAULT_ONLINE_RATE_WINDOW_MS`) per key;
    * `new RateLimiter({ limit: 0 })` turns it off. Refusals: `OnlineRateLimitedError`
    * (`rate_limited`); a full store, `StoreFullError`; a failing one, `StoreFailedError`.
@@ -81,7 +84,10 @@ export interface OnlineIntuneValidatorOptions {
    * finer key (the transactionID, say) limits a retrying device but not a flood.
    */
   readonly rateLimitKey?: (input: OnlineRateLimitInput) => string;
-  /** Calls to Microsoft in flight at once (see `IntuneScepClientOptions`). Default 16. */
+  /**
+   * Calls to Microsoft in flight at once (see `IntuneScepClientOptions`). Default 16. A validation
+   * takes its slot before its budget and holds it while the budget's store answers.
+   */
   readonly maxConcurrentCalls?: number;
 }
 
@@ -208,7 +214,7 @@ export class OnlineIntuneValidator implements IntuneValidator {
   async validate(_challenge: string, csr: IntuneCsr, context: IntuneRequestContext): Promise<IntuneOutcome> {
     let outcome: IntuneOutcome;
     try {
-      await this.#takeBudget(csr, context);
+      // The slot first (no wait), then the budget: a request refused as busy spends no budget.
       await this.#client.validateRequest(
         {
           transactionId: context.transactionId,
@@ -216,6 +222,7 @@ export class OnlineIntuneValidator implements IntuneValidator {
           ...(context.callerInfo === undefined ? {} : { callerInfo: context.callerInfo }),
         },
         context.signal,
+        () => this.#takeBudget(csr, context),
       );
       outcome = { ok: true, label: 'success', claims: undefined };
     } catch (error) {
@@ -225,7 +232,7 @@ export class OnlineIntuneValidator implements IntuneValidator {
     return outcome;
   }
 
-  /** One call from the budget, or a refusal before anything is sent. */
+  /** One call from the budget, or a refusal before anything is sent (an outbound slot is held meanwhile). */
   async #takeBudget(csr: IntuneCsr, context: IntuneRequestContext): Promise<void> {
     const key = this.#rateKey({ csr, context });
     let decision: RateLimitDecision;

@@ -271,6 +271,32 @@ describe('IntuneScepClient', () => {
       expect(c.stats()).toMatchObject({ inFlight: 0, notificationsTimedOut: 1 });
     });
 
+    it('admit runs once the slot is held and before anything is sent; if it throws, the slot is given back and nothing goes out', async () => {
+      const c = narrow();
+      let inFlight: number | undefined;
+      await c.validateRequest({ transactionId: 'a', certificateRequest: CSR }, undefined, () => {
+        inFlight = c.stats().inFlight;
+        return Promise.resolve();
+      });
+      expect(inFlight).toBe(1);
+      await expect(c.validateRequest({ transactionId: 'b', certificateRequest: CSR }, undefined, () => Promise.reject(new Error('no budget')))).rejects.toThrow('no budget');
+      expect(fake.requestsTo('/ScepActions/validateRequest').map((r) => (JSON.parse(r.body) as { request: { transactionId: string } }).request.transactionId)).toEqual(['a']);
+      expect(c.stats()).toMatchObject({ inFlight: 0, refusedBusy: 0 });
+      // A validation refused as busy never runs its admit.
+      const gate = gateService();
+      const inFlightCalls = [c.validateRequest({ transactionId: 'c', certificateRequest: CSR }), c.validateRequest({ transactionId: 'd', certificateRequest: CSR })];
+      let admitted = false;
+      const e = await error(
+        c.validateRequest({ transactionId: 'e', certificateRequest: CSR }, undefined, () => {
+          admitted = true;
+          return Promise.resolve();
+        }),
+      );
+      expect([e.code, admitted]).toEqual(['ERR_INTUNE_ONLINE_BUSY', false]);
+      gate.open();
+      await Promise.all(inFlightCalls);
+    });
+
     it('defaults to 16, and refuses a bound that is not a positive integer', () => {
       expect(client.stats().maxConcurrentCalls).toBe(16);
       expect(() => new IntuneScepClient({ tokenProvider, locator, maxConcurrentCalls: 0 })).toThrow(TypeError);

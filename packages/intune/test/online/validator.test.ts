@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OnlineIntuneValidator, RateLimiter, type FetchLike, type OnlineIntuneValidatorOptions, type OnlineRateLimitedError } from '../../src/index.js';
+import {
+  OnlineIntuneValidator,
+  RateLimiter,
+  type FetchLike,
+  type IntuneRequestContext,
+  type OnlineIntuneValidatorOptions,
+  type OnlineRateLimitedError,
+  type RateLimitDecision,
+  type RateLimitStore,
+} from '../../src/index.js';
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_TENANT, FakeMicrosoft, sequentialUuids } from '../support/fake-microsoft.js';
 import { makeSigner, TEST_CONTEXT, testCsr } from '../support/keys.js';
 
@@ -254,6 +263,97 @@ describe('OnlineIntuneValidator', () => {
       const v = new OnlineIntuneValidator({ tokenProvider, fetch, rateLimitStore: new RateLimiter({ limit: 0 }) });
       for (let i = 0; i < 700; i++) await v.validate('junk', testCsr(), TEST_CONTEXT);
       expect(validations()).toBe(700);
+    });
+
+    /** A Graph and Intune that answer at once, except validateRequest: held until `release()`, then Success. */
+    function heldAnswering(): { fetch: FetchLike; release: () => void; validations: () => number } {
+      let n = 0;
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      const fetch: FetchLike = async (url) => {
+        if (url.includes('/endpoints')) {
+          const body = JSON.stringify({ value: [{ providerName: 'ScepRequestValidationFEService', uri: 'https://fef.msua06.manage.microsoft.com/svc' }] });
+          return { status: 200, body: new Response(body).body };
+        }
+        n++;
+        await released;
+        return { status: 200, body: new Response(JSON.stringify({ code: 'Success', errorDescription: '' })).body };
+      };
+      return { fetch, release, validations: () => n };
+    }
+    const until = async (done: () => boolean): Promise<void> => {
+      while (!done()) await new Promise((r) => setTimeout(r, 1));
+    };
+    const reasonOf = (o: { ok: true } | { ok: false; reason: string }): string => (o.ok ? 'ok' : o.reason);
+
+    it('a validation refused as busy (ERR_INTUNE_ONLINE_BUSY) spends nothing from the budget', async () => {
+      const held = heldAnswering();
+      const budget = new RateLimiter({ limit: 5, windowMs: 60_000 });
+      const v = new OnlineIntuneValidator({ tokenProvider, fetch: held.fetch, now: () => new Date(0), randomUUID: sequentialUuids(), rateLimitStore: budget, maxConcurrentCalls: 1 });
+      const tx = (id: string): IntuneRequestContext => ({ ...TEST_CONTEXT, transactionId: id });
+      const first = v.validate('c', testCsr(), tx('held'));
+      await until(() => held.validations() === 1);
+      const busy = await Promise.all(Array.from({ length: 7 }, (_, i) => v.validate('c', testCsr(), tx(`busy-${i}`))));
+      expect(busy.map(reasonOf)).toEqual(Array<string>(7).fill('ERR_INTUNE_ONLINE_BUSY'));
+      expect(budget.stats()).toMatchObject({ allowed: 1, refused: 0 });
+      held.release();
+      expect(reasonOf(await first)).toBe('ok');
+      // The budget of 5 still has its other 4, and no more.
+      for (let i = 0; i < 4; i++) expect(reasonOf(await v.validate('c', testCsr(), tx(`after-${i}`)))).toBe('ok');
+      expect(reasonOf(await v.validate('c', testCsr(), tx('over')))).toBe('ERR_INTUNE_ONLINE_RATE_LIMITED');
+      expect(held.validations()).toBe(5);
+      expect(v.stats().outbound).toMatchObject({ calls: { inFlight: 0, refusedBusy: 7 }, rateLimited: 1, rateLimiter: { allowed: 5, refused: 1 } });
+      expect(v.stats().outcomes).toMatchObject({ success: 5, rate_limited: 8 });
+    });
+
+    it('the slot is taken before the budget, held while the budget store answers, and given back when it refuses or fails', async () => {
+      const held = heldAnswering();
+      held.release();
+      let answer!: (d: RateLimitDecision) => void;
+      const script: (() => Promise<RateLimitDecision>)[] = [
+        () => new Promise<RateLimitDecision>((r) => (answer = r)), // a remote store, slow to answer
+        () => Promise.reject(new Error('redis down')),
+        () => Promise.resolve({ allowed: true, remaining: 1, retryAfterMs: undefined }),
+      ];
+      let consumed = 0;
+      const store: RateLimitStore = {
+        consume: () => {
+          consumed++;
+          const next = script.shift();
+          if (next === undefined) throw new Error('test: no answer scripted');
+          return next();
+        },
+      };
+      let keyThrows = false;
+      const v = new OnlineIntuneValidator({
+        tokenProvider,
+        fetch: held.fetch,
+        randomUUID: sequentialUuids(),
+        rateLimitStore: store,
+        rateLimitKey: (input) => {
+          if (keyThrows) throw new Error('bug');
+          return input.context.profile;
+        },
+        maxConcurrentCalls: 1,
+      });
+      const waiting = v.validate('c', testCsr(), TEST_CONTEXT);
+      await until(() => consumed === 1);
+      // The slot is held while the store answers: another validation is busy and asks no budget.
+      expect(reasonOf(await v.validate('c', testCsr(), TEST_CONTEXT))).toBe('ERR_INTUNE_ONLINE_BUSY');
+      expect(consumed).toBe(1);
+      expect(v.stats().outbound.calls).toMatchObject({ inFlight: 1, refusedBusy: 1 });
+      answer({ allowed: false, remaining: 0, retryAfterMs: 1000, reason: 'limited' });
+      expect(reasonOf(await waiting)).toBe('ERR_INTUNE_ONLINE_RATE_LIMITED');
+      expect(v.stats().outbound.calls.inFlight).toBe(0);
+      expect(reasonOf(await v.validate('c', testCsr(), TEST_CONTEXT))).toBe('ERR_INTUNE_STORE_FAILED');
+      expect(v.stats().outbound.calls.inFlight).toBe(0);
+      keyThrows = true;
+      expect(reasonOf(await v.validate('c', testCsr(), TEST_CONTEXT))).toBe('ERR_INTUNE_VALIDATOR_FAILED');
+      keyThrows = false;
+      // Each refusal gave its slot back: with one slot, the next validation goes out.
+      expect(reasonOf(await v.validate('c', testCsr(), TEST_CONTEXT))).toBe('ok');
+      expect(held.validations()).toBe(1);
+      expect(v.stats().outbound).toMatchObject({ calls: { inFlight: 0, refusedBusy: 1 }, rateLimited: 1 });
     });
 
     it('maxConcurrentCalls bounds validations in flight: the rest are refused (ERR_INTUNE_ONLINE_BUSY) without a call', async () => {
