@@ -1,10 +1,23 @@
 /** node/index.ts: the node:crypto CryptoProvider and PrivateKeyHandle. */
 import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import type * as NodeCryptoModule from 'node:crypto';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { CIPHERS, encodePkcs1v15, toHex, type CipherName, type KeyTransportAlgorithm, type PrivateKeyHandle, type SignatureAlgorithm } from '@scep/wire';
 import { generateKey, nodeCrypto, nodePrivateKey, seededRandom } from '@scep/wire/node';
 import { openssl, LEGACY_PROVIDERS } from './tools.js';
 import { rejectsWith, throwsWith, flip } from './helpers.js';
+
+// Every public-key import goes through node:crypto's createPublicKey: counting its calls tells the
+// key cache's hits from its misses. The calls themselves are the real ones.
+const publicKeyImports = vi.hoisted(() => ({ count: 0 }));
+vi.mock('node:crypto', async (importOriginal) => {
+  const actual = await importOriginal<typeof NodeCryptoModule>();
+  const counted: typeof actual.createPublicKey = (key) => {
+    publicKeyImports.count++;
+    return actual.createPublicKey(key);
+  };
+  return { ...actual, createPublicKey: counted };
+});
 
 const crypto = nodeCrypto({ random: seededRandom('node provider tests') });
 const PKCS1: KeyTransportAlgorithm = { scheme: 'RSAES-PKCS1-v1_5' };
@@ -197,6 +210,52 @@ describe('signatures', () => {
       expect(await small.verify(alg, rsa2.publicKeyInfo, data, s2)).toBe(true);
       expect(await small.verify(alg, rsa2.publicKeyInfo, data, s1)).toBe(false);
     }
+  });
+
+  it('the public-key cache holds keyCacheSize keys and evicts the least recently used one first', () => {
+    const spkis = Array.from({ length: 8 }, () => new Uint8Array(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' })));
+    const p = nodeCrypto({ keyCacheSize: 3 });
+    const alg: SignatureAlgorithm = { scheme: 'ECDSA', digest: 'SHA-256' };
+    /** Which of the keys, verified with in turn, had to be imported (were not in the cache). */
+    const misses = (...keys: number[]): number[] =>
+      keys.filter((k) => {
+        const before = publicKeyImports.count;
+        p.verify(alg, spkis[k] as Uint8Array, data, Uint8Array.of(0x30, 0x00));
+        return publicKeyImports.count > before;
+      });
+    expect(misses(0, 1, 2)).toEqual([0, 1, 2]);
+    expect(misses(0)).toEqual([]); // a hit makes 0 the newest: 1, 2, 0
+    expect(misses(3)).toEqual([3]); // 1 out: 2, 0, 3
+    expect(misses(1)).toEqual([1]); // 2 out: 0, 3, 1
+    expect(misses(2)).toEqual([2]); // 0 out: 3, 1, 2
+    expect(misses(3, 1, 2)).toEqual([]);
+    expect(misses(0)).toEqual([0]); // 3 out: 1, 2, 0
+    // Eight keys in turn through three places: every call misses and evicts, and the cache holds
+    // the last three, whatever passed through it.
+    const cycle = [3, 4, 5, 6, 7, 0, 1, 2];
+    for (let round = 0; round < 50; round++) expect(misses(...cycle)).toEqual(cycle);
+    expect(misses(0, 1, 2)).toEqual([]);
+    expect(misses(3)).toEqual([3]);
+  });
+
+  it('the public-key cache evicts through one kept iterator, not a fresh keys() per eviction', () => {
+    // A fresh keys() steps over every entry deleted since V8 last rebuilt the table, so evicting
+    // through one cost more the more had been evicted.
+    const spkis = Array.from({ length: 6 }, () => new Uint8Array(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' })));
+    const p = nodeCrypto({ keyCacheSize: 2 });
+    const alg: SignatureAlgorithm = { scheme: 'ECDSA', digest: 'SHA-256' };
+    const keys = Map.prototype.keys;
+    let iterators = 0;
+    Map.prototype.keys = function <K, V>(this: Map<K, V>) {
+      iterators++;
+      return keys.call(this) as MapIterator<K>;
+    };
+    try {
+      for (let i = 0; i < 300; i++) p.verify(alg, spkis[i % spkis.length] as Uint8Array, data, Uint8Array.of(0x30, 0x00));
+    } finally {
+      Map.prototype.keys = keys;
+    }
+    expect(iterators).toBe(1); // 298 evictions
   });
 
   it('the public-key cache is keyed by the whole SPKI: keys that differ in one middle byte never share an entry', async () => {

@@ -82,12 +82,14 @@ export function nodeCrypto(options: NodeCryptoOptions = {}): CryptoProvider {
   const random = options.random ?? pooledRandom();
   const cacheSize = options.keyCacheSize ?? 256;
   const cache = new Map<string, PublicKeyEntry>();
+  const oldest = new OldestKey(cache);
   const publicKeyEntry = (spki: Uint8Array): PublicKeyEntry => {
     const id = spkiId(spki);
     let entry = cache.get(id);
     if (entry) {
       cache.delete(id);
       cache.set(id, entry);
+      oldest.reset(); // an insert that evicts nothing
       return entry;
     }
     let key: KeyObject;
@@ -105,7 +107,8 @@ export function nodeCrypto(options: NodeCryptoOptions = {}): CryptoProvider {
     }
     entry = { key, algorithmOid, modulusBytes: Math.ceil((details?.modulusLength ?? 0) / 8) };
     cache.set(id, entry);
-    if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
+    if (cache.size > cacheSize) cache.delete(oldest.take() as string); // not empty: it holds `id`
+    else oldest.reset();
     return entry;
   };
 
@@ -178,6 +181,28 @@ function importPublicKey(spki: Uint8Array): { key: KeyObject; algorithmOid: stri
     ? createPublicKey({ key: Buffer.from(rsa.buffer, rsa.byteOffset, rsa.byteLength), format: 'der', type: 'pkcs1' })
     : createPublicKey({ key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength), format: 'der', type: 'spki' });
   return { key, algorithmOid: info.algorithmOid };
+}
+
+/**
+ * The oldest key of a Map, through one iterator kept between calls. A fresh `keys()` steps over
+ * every entry deleted since V8 last rebuilt the table: about twice the cost of an eviction at 256
+ * entries (bench/evict.ts; server-core's OldestFirst is the twin of this). Keys come in table
+ * order and a moved or new key lands after all of them, so each key `take` gives is the oldest
+ * left as long as the caller deletes it. `reset()` on an insert that evicts nothing: an iterator
+ * left standing keeps the tables V8 has rebuilt since, and what they held.
+ */
+class OldestKey {
+  #it: Iterator<string> | undefined;
+  constructor(private readonly map: Map<string, unknown>) {}
+  take(): string | undefined {
+    let r = (this.#it ??= this.map.keys()).next();
+    // A finished iterator stays finished, even after new inserts.
+    if (r.done === true) r = (this.#it = this.map.keys()).next();
+    return r.done === true ? undefined : r.value;
+  }
+  reset(): void {
+    this.#it = undefined;
+  }
 }
 
 /** An imported public key, its SubjectPublicKeyInfo algorithm (for signatureMatchesKey) and modulus size. */
