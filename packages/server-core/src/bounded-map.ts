@@ -60,13 +60,39 @@ export class BoundedMap<V> {
  */
 export class OldestFirst<K> {
   #it: Iterator<K> | undefined;
+  /** Whether `#peeked`, the key `peek` gave, is still in the map (and so still its oldest). */
+  #hasPeeked = false;
+  #peeked: K | undefined;
   constructor(private readonly map: Map<K, unknown>) {}
   key(): K | undefined {
+    if (this.#hasPeeked) {
+      this.#hasPeeked = false;
+      return this.#peeked;
+    }
     let r = (this.#it ??= this.map.keys()).next();
     // A finished iterator stays finished, even after new inserts.
     if (r.done === true) r = (this.#it = this.map.keys()).next();
     return r.done === true ? undefined : r.value;
   }
+  /**
+   * The oldest key, left in the map (for a caller that evicts only when the oldest is in the way).
+   * Such a caller must tell `forget` of every key it deletes.
+   */
+  peek(): K | undefined {
+    if (!this.#hasPeeked) {
+      this.#peeked = this.key();
+      this.#hasPeeked = this.#peeked !== undefined;
+    }
+    return this.#peeked;
+  }
+  /** `key` is being deleted: a peeked key is no longer the oldest. */
+  forget(key: K): void {
+    if (this.#hasPeeked && this.#peeked === key) {
+      this.#hasPeeked = false;
+      this.#peeked = undefined;
+    }
+  }
+  /** Drops the iterator; a peeked key stays (it is still the oldest while every delete is forgotten). */
   reset(): void {
     this.#it = undefined;
   }

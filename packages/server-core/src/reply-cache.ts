@@ -4,6 +4,8 @@
  * one-time challenges (and Intune nonces) from refusing the device's own retry. Only SUCCESS
  * replies are kept; the reply is encrypted to the requester, so handing it out again leaks nothing.
  */
+import { OldestFirst } from './bounded-map.js';
+
 export interface ReplyCache {
   get(key: string, now: Date): Promise<Uint8Array | undefined>;
   put(key: string, reply: Uint8Array, expiresAt: Date): Promise<void>;
@@ -31,8 +33,7 @@ const FIRST_RING_BYTES = 64 * 1024;
 export class InMemoryReplyCache implements ReplyCache {
   /** Insertion order is ring order. */
   readonly #entries = new Map<string, Slot>();
-  #oldestSeen: [string, Slot] | undefined;
-  #it: Iterator<[string, Slot]> | undefined;
+  readonly #oldest = new OldestFirst(this.#entries);
   #ring = new Uint8Array(0);
   /** Bytes written since the ring began: where the next reply goes, unless it must wrap. */
   #head = 0;
@@ -92,7 +93,7 @@ export class InMemoryReplyCache implements ReplyCache {
     }
     while (!this.#fits(start, n) && this.#evictOldest()) evicted = true;
     // Left standing through inserts that evict nothing, the iterator would keep every table V8 rebuilds meanwhile.
-    if (!evicted) this.#it = undefined;
+    if (!evicted) this.#oldest.reset();
     const size = this.#ring.byteLength;
     this.#ring.set(reply, size === 0 ? 0 : start % size);
     this.#entries.set(key, { start, length: n, expiresAt: expiresAt.getTime() });
@@ -109,30 +110,18 @@ export class InMemoryReplyCache implements ReplyCache {
   }
   /** Whether `n` bytes from `start` overwrite nothing: the oldest entry starts no less than a ring behind their end. */
   #fits(start: number, n: number): boolean {
-    const first = this.#first();
-    return first === undefined ? n <= this.#ring.byteLength : first[1].start >= start + n - this.#ring.byteLength;
-  }
-  /**
-   * The oldest entry. It is remembered, and checked by identity (a stored key gets a new slot); a
-   * new one comes from an iterator kept while puts evict, since a fresh one would step over every
-   * entry deleted since V8 last rebuilt the table (bounded-map.ts, OldestFirst).
-   */
-  #first(): [string, Slot] | undefined {
-    const f = this.#oldestSeen;
-    if (f !== undefined && this.#entries.get(f[0]) === f[1]) return f;
-    let r = (this.#it ??= this.#entries.entries()).next();
-    // A finished iterator stays finished, even after new inserts.
-    if (r.done === true) r = (this.#it = this.#entries.entries()).next();
-    this.#oldestSeen = r.done === true ? undefined : r.value;
-    return this.#oldestSeen;
+    const oldest = this.#oldest.peek();
+    return oldest === undefined ? n <= this.#ring.byteLength : (this.#entries.get(oldest) as Slot).start >= start + n - this.#ring.byteLength;
   }
   #evictOldest(): boolean {
-    const first = this.#first();
-    if (first === undefined) return false;
-    this.#delete(first[0], first[1]);
+    const oldest = this.#oldest.peek();
+    if (oldest === undefined) return false;
+    this.#delete(oldest, this.#entries.get(oldest) as Slot);
     return true;
   }
+  /** Every delete comes here: the oldest key's peek must hear of it (OldestFirst.forget). */
   #delete(key: string, e: Slot): void {
+    this.#oldest.forget(key);
     this.#entries.delete(key);
     this.#bytes -= e.length;
   }
