@@ -15,6 +15,8 @@ export default defineConfig({
       { ...shared, test: { name: 'server-core', root: './packages/server-core', include: ['test/**/*.test.ts'] } },
       { ...shared, test: { name: 'examples', root: './examples', include: ['*/test/**/*.test.ts'] } },
       { ...shared, test: { name: 'fixtures', root: './fixtures', include: ['test/**/*.test.ts'] } },
+      // The benchmarks' own parts whose mistakes would skew a figure (the load generator's HTTP client).
+      { ...shared, test: { name: 'bench', root: './bench', include: ['test/**/*.test.ts'] } },
     ],
   },
 });

@@ -1,12 +1,13 @@
 /**
- * The load generator: N lanes POST pre-built PKIOperation requests over keep-alive node:http
- * connections to a loopback SCEP URL, each request used once. A level runs a warm-up, then a
- * measured window bounded in time (and by the number of prepared requests). Only replies completed
- * inside the window count. Replies are classified by a byte scan for the pkiStatus attribute; a
+ * The load generator: N lanes POST pre-built PKIOperation requests over keep-alive connections
+ * (one per lane; raw-http.ts, or node:http's client with `client: 'node'`) to a loopback SCEP URL,
+ * each request used once. A level runs a warm-up, then a measured window bounded in time (and by
+ * the number of prepared requests). Only replies completed inside the window count. Replies are classified by a byte scan for the pkiStatus attribute; a
  * sample (or all) of the bodies is kept for full decoding after the window.
  */
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { RawHttpConnection } from './raw-http.js';
 import type { PreparedRequest } from './requests.js';
 
 /** DER: OID 2.16.840.1.113733.1.9.3 (pkiStatus), SET { PrintableString "<d>" }. */
@@ -44,7 +45,11 @@ export interface LevelOptions {
   readonly sampleEvery: number;
   /** Called at the start and at the end of the measured window (CPU snapshots). */
   readonly onWindow?: (edge: 'start' | 'end') => void;
+  /** The HTTP client: 'raw' (default, raw-http.ts) or 'node' (node:http's, as before proposal 15). */
+  readonly client?: LoadClient;
 }
+
+export type LoadClient = 'raw' | 'node';
 
 export interface LevelResult {
   readonly concurrency: number;
@@ -65,11 +70,13 @@ export interface LevelResult {
   readonly clientCpu: number;
 }
 
+const CONTENT_TYPE = 'application/x-pki-message';
+
 function post(agent: Agent, url: URL, body: Buffer): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method: 'POST', agent, headers: { 'content-type': 'application/x-pki-message', 'content-length': body.length }, timeout: 30_000 },
+      { method: 'POST', agent, headers: { 'content-type': CONTENT_TYPE, 'content-length': body.length }, timeout: 30_000 },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -88,6 +95,8 @@ export async function runLevel(o: LevelOptions): Promise<LevelResult> {
   url.searchParams.set('operation', 'PKIOperation');
   assertLoopback(url);
   const agent = new Agent({ keepAlive: true, maxSockets: o.concurrency });
+  const raw = (o.client ?? 'raw') === 'raw';
+  const connections: RawHttpConnection[] = [];
   const counts: Record<string, number> = {};
   const totalCounts: Record<string, number> = {};
   const lat: number[] = [];
@@ -123,6 +132,8 @@ export async function runLevel(o: LevelOptions): Promise<LevelResult> {
   const first = o.cursor.next;
 
   const lane = async (): Promise<void> => {
+    const conn = raw ? new RawHttpConnection(url, CONTENT_TYPE) : undefined;
+    if (conn) connections.push(conn);
     while (!stop) {
       const i = o.cursor.next;
       const r = o.requests[i];
@@ -136,7 +147,7 @@ export async function runLevel(o: LevelOptions): Promise<LevelResult> {
       let cls: ReplyClass;
       let body: Buffer | undefined;
       try {
-        const res = await post(agent, url, r.der);
+        const res = conn ? await conn.post(r.der) : await post(agent, url, r.der);
         body = res.body;
         cls = classify(res.status, res.body);
       } catch {
@@ -148,7 +159,8 @@ export async function runLevel(o: LevelOptions): Promise<LevelResult> {
         counts[cls] = (counts[cls] ?? 0) + 1;
         lat.push(done - t);
       }
-      if (body && r.keyIndex % o.sampleEvery === 0) replies.push({ request: r, body });
+      // A copy: the raw client's body is a view of a buffer its next reply reuses.
+      if (body && r.keyIndex % o.sampleEvery === 0) replies.push({ request: r, body: conn ? Buffer.from(body) : body });
       if (cls === 'error') await new Promise((res) => setTimeout(res, 10));
     }
   };
@@ -157,6 +169,7 @@ export async function runLevel(o: LevelOptions): Promise<LevelResult> {
   clearTimeout(closeTimer);
   if (windowOpen) close(); // requests ran out before the time did: the window ends at the last reply
   agent.destroy();
+  for (const c of connections) c.close();
   const latencies = Float64Array.from(lat).sort();
   const success = counts['success'] ?? 0;
   const all = Object.values(counts).reduce((a, b) => a + b, 0);

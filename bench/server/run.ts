@@ -19,7 +19,7 @@ import { nodeCrypto } from '@scep/wire/node';
 import { fmt, ratio, table } from '../lib.js';
 import { measureRsaCeiling, type RsaCeiling } from './ceiling.js';
 import { ClientKeyPool } from './keys.js';
-import { classify, percentile, runLevel, type LevelResult } from './load.js';
+import { classify, percentile, runLevel, type LevelResult, type LoadClient } from './load.js';
 import { plotResults, representativeRows } from './plot.js';
 import { machineBusy, treeUsage, waitQuiet, type Usage } from './proc.js';
 import { formatProfile, readProfile } from './profile.js';
@@ -46,6 +46,8 @@ const USAGE = `pnpm bench:server [options]
   --variant L:K=V,...  the matrix also runs our server with more environment, named "ours (..., L)",
                        interleaved with the others: a setting A/B-tested in one run (repeatable; the
                        variant's own SCEP_WORKERS wins, else 1)
+  --client raw         the load generator's HTTP client: raw (one write per request, a small parser) or
+                       node (node:http's client, the default before proposal 15; it costs the servers CPU)
   --cipher AES-128-CBC content cipher of the requests (AES-128-CBC or AES-256-CBC)
   --sample 50          decode and check every Nth reply
   --soak 60            our server at c=8: RSS after warm-up vs after SECONDS more (flat within 10 %)
@@ -69,6 +71,7 @@ const { values: args } = parseArgs({
     servers: { type: 'string', default: 'ours,micromdm' },
     'one-core': { type: 'boolean', default: false },
     variant: { type: 'string', multiple: true, default: [] },
+    client: { type: 'string', default: 'raw' },
     cipher: { type: 'string', default: 'AES-128-CBC' },
     sample: { type: 'string', default: '50' },
     soak: { type: 'string' },
@@ -106,6 +109,8 @@ const servers = new Set(args.servers.split(','));
 const sampleEvery = num(args.sample, 'sample', 1, 100_000);
 if (!(args.cipher in CIPHERS) || !args.cipher.startsWith('AES')) throw new Error('--cipher must be AES-128-CBC, AES-192-CBC or AES-256-CBC');
 const cipher = args.cipher as CipherName;
+if (args.client !== 'raw' && args.client !== 'node') throw new Error('--client must be raw or node');
+const loadClient: LoadClient = args.client;
 const soakS = args.soak === undefined ? undefined : num(args.soak, 'soak', 5, 3600);
 const serialsN = args.serials === undefined ? undefined : num(args.serials, 'serials', 100, 200_000);
 const serverRoot = args['server-root'] === undefined ? undefined : resolve(args['server-root']);
@@ -274,6 +279,7 @@ async function measureOnce(s: ServerUnderTest, requests: readonly PreparedReques
   let m0 = 0;
   let m1 = 0;
   const r = await runLevel({
+    client: loadClient,
     url: s.url,
     requests,
     cursor,
@@ -345,7 +351,7 @@ async function startRunner(t: Target, name: string, pool: RequestPool, keys: Cli
   if (t.kind === 'shared') {
     // Warm-up, not reported: JIT, connections, caches of the server under test.
     await pool.ensure(t.cursor.next + Math.ceil(rateGuess * 3 * 2) + 100);
-    const w = await runLevel({ url: t.server.url, requests: pool.items, cursor: t.cursor, concurrency: 4, warmupMs: 0, durationMs: 3000, sampleEvery: 1e9 });
+    const w = await runLevel({ client: loadClient, url: t.server.url, requests: pool.items, cursor: t.cursor, concurrency: 4, warmupMs: 0, durationMs: 3000, sampleEvery: 1e9 });
     run.served += w.totalCounts['success'] ?? 0;
     run.guess = Math.max(50, (w.success / Math.max(0.5, w.windowMs / 1000)) * (w.exhausted ? 2 : 1));
     log(`${name}: warm-up ${fmt(run.guess, 0)} enroll/s`);
@@ -428,11 +434,11 @@ const ourDataDir = join(temp, 'ours-data');
 const results: { machine: Record<string, string>; date: string; options: Record<string, unknown>; ceiling?: RsaCeiling; ceilings?: { label: string; atS: number; ceiling: RsaCeiling }[]; runs: ServerRun[]; soak?: Record<string, unknown>; serials?: Record<string, unknown>; profile?: Record<string, unknown> } = {
   machine: info,
   date: new Date().toISOString(),
-  options: { levels, durationS: durationMs / 1000, warmupS: warmupMs / 1000, workers: workerCounts, cipher, sampleEvery, soakS, serialsN },
+  options: { levels, durationS: durationMs / 1000, warmupS: warmupMs / 1000, workers: workerCounts, cipher, sampleEvery, soakS, serialsN, client: loadClient },
   runs: [],
 };
 console.log(`bench:server — ${info['cpus']} CPUs (${info['model']}), node ${info['node']}, OpenSSL ${info['openssl']}, micromdm scepserver ${info['micromdm']}`);
-console.log(`requests: PKCSReq, RSA-2048 client keys (one per request), SHA-256, ${cipher}, POST; levels ${levels.join(',')}; ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s measured per level`);
+console.log(`requests: PKCSReq, RSA-2048 client keys (one per request), SHA-256, ${cipher}, POST (${loadClient === 'raw' ? 'raw HTTP/1.1 client' : 'node:http client'}); levels ${levels.join(',')}; ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s measured per level`);
 
 const keys = await ClientKeyPool.create(2000);
 let ourPool: RequestPool | undefined;
@@ -523,7 +529,7 @@ try {
     await waitQuiet({ maxCores: FOREIGN_MAX, timeoutMs: 120_000 });
     let u0 = treeUsage(s.pid);
     let u1 = u0;
-    const r = await runLevel({ url: s.url, requests, cursor: { next: 0 }, concurrency: 8, warmupMs: 0, durationMs: 600_000, sampleEvery: 1, onWindow: (e) => (e === 'start' ? (u0 = treeUsage(s.pid)) : (u1 = treeUsage(s.pid))) });
+    const r = await runLevel({ client: loadClient, url: s.url, requests, cursor: { next: 0 }, concurrency: 8, warmupMs: 0, durationMs: 600_000, sampleEvery: 1, onWindow: (e) => (e === 'start' ? (u0 = treeUsage(s.pid)) : (u1 = treeUsage(s.pid))) });
     await s.stop();
     log(`serials: ${r.success} SUCCESS of ${r.used} in ${fmt(r.windowMs / 1000, 1)} s; decoding every reply`);
     const v = await verifyReplies(r.replies, { keys, ca: s.caCertificates, legacy: false, crypto });
@@ -540,8 +546,8 @@ try {
     await pool.ensure(5000);
     await waitQuiet({ maxCores: FOREIGN_MAX, timeoutMs: 120_000 });
     // Two short probes (the first warms the JIT) size the request pool for the rest.
-    await runLevel({ url: s.url, requests: pool.items, cursor, concurrency: 8, warmupMs: 0, durationMs: 3000, sampleEvery: 1e9 });
-    const p = await runLevel({ url: s.url, requests: pool.items, cursor, concurrency: 8, warmupMs: 0, durationMs: 3000, sampleEvery: 1e9 });
+    await runLevel({ client: loadClient, url: s.url, requests: pool.items, cursor, concurrency: 8, warmupMs: 0, durationMs: 3000, sampleEvery: 1e9 });
+    const p = await runLevel({ client: loadClient, url: s.url, requests: pool.items, cursor, concurrency: 8, warmupMs: 0, durationMs: 3000, sampleEvery: 1e9 });
     const guess = (p.success / (p.windowMs / 1000)) * (p.exhausted ? 2 : 1);
     // The RSS reference is the median of the warm-up's last 10 s, so those 10 s must come after the
     // server's steady state (SOAK_WARMUP_*).
@@ -554,10 +560,10 @@ try {
     const samples: { t: number; mb: number }[] = [];
     const t0 = performance.now() + warmS * 1000;
     const timer = setInterval(() => samples.push({ t: (performance.now() - t0) / 1000, mb: treeUsage(s.pid).rssBytes / 1e6 }), 1000);
-    const warm = await runLevel({ url: s.url, requests: pool.items, cursor, concurrency: 8, warmupMs: 0, durationMs: warmS * 1000, sampleEvery: 1e9 });
+    const warm = await runLevel({ client: loadClient, url: s.url, requests: pool.items, cursor, concurrency: 8, warmupMs: 0, durationMs: warmS * 1000, sampleEvery: 1e9 });
     const m0 = machineBusy();
     const c0 = treeUsage(s.pid).cpu;
-    const soak = await runLevel({ url: s.url, requests: pool.items, cursor, concurrency: 8, warmupMs: 0, durationMs: soakS * 1000, sampleEvery: 1e9 });
+    const soak = await runLevel({ client: loadClient, url: s.url, requests: pool.items, cursor, concurrency: 8, warmupMs: 0, durationMs: soakS * 1000, sampleEvery: 1e9 });
     const soakWall = soak.windowMs / 1000;
     const foreignCores = (machineBusy() - m0 - (treeUsage(s.pid).cpu - c0) - soak.clientCpu) / soakWall;
     clearInterval(timer);
