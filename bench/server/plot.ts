@@ -25,10 +25,11 @@ function niceStep(max: number): number {
 }
 
 export function renderPlot(o: PlotOptions): string {
-  const W = 760;
+  const W = 800;
   const H = 460;
   const L = 70;
-  const R = 210;
+  // The legend's column: its longest entry, "RSA ceiling, 1 core (1343/s)", is ~220 px wide.
+  const R = 250;
   const T = 62;
   const B = 56;
   const pw = W - L - R;
@@ -66,22 +67,51 @@ export function renderPlot(o: PlotOptions): string {
     legend.push(`<line x1="${L + pw + 16}" x2="${L + pw + 40}" y1="${ly}" y2="${ly}" stroke="${l.color}" stroke-width="1.5" stroke-dasharray="${l.dash}"/><text x="${L + pw + 46}" y="${ly + 4}" fill="#222">${esc(l.name)}</text>`);
     ly += 20;
   }
-  for (const [si, s] of o.series.entries()) {
+  const labels = placeLabels(o.series.flatMap((s) => s.points.map((p) => ({ x: px(p.x), y: py(p.y), text: String(Math.round(p.y)), color: s.color }))));
+  for (const s of o.series) {
     if (s.points.length === 0) continue;
-    // Value labels above the points, below them for every other series, so close curves stay readable.
-    const dy = si % 2 === 1 ? 16 : -8;
     const d = s.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${f(px(p.x))},${f(py(p.y))}`).join(' ');
     out.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2.5"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`);
-    for (const p of s.points) {
-      out.push(`<circle cx="${f(px(p.x))}" cy="${f(py(p.y))}" r="3.5" fill="${s.color}"><title>${esc(s.name)}: c=${p.x}, ${p.y.toFixed(1)}/s</title></circle>`);
-      out.push(`<text x="${f(px(p.x))}" y="${f(py(p.y) + dy)}" text-anchor="middle" font-size="10" fill="${s.color}">${Math.round(p.y)}</text>`);
-    }
+    for (const p of s.points) out.push(`<circle cx="${f(px(p.x))}" cy="${f(py(p.y))}" r="3.5" fill="${s.color}"><title>${esc(s.name)}: c=${p.x}, ${p.y.toFixed(1)}/s</title></circle>`);
     legend.push(`<line x1="${L + pw + 16}" x2="${L + pw + 40}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2.5"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/><text x="${L + pw + 46}" y="${ly + 4}" fill="#222">${esc(s.name)}</text>`);
     ly += 20;
   }
+  for (const l of labels) out.push(`<text x="${f(l.x)}" y="${f(l.y)}" text-anchor="middle" font-size="10" fill="${l.color}">${esc(l.text)}</text>`);
   out.push(...legend);
   out.push('</svg>');
   return `${out.join('\n')}\n`;
+}
+
+export interface Label {
+  readonly x: number;
+  /** Where the point is; placeLabels turns it into the text's baseline. */
+  readonly y: number;
+  readonly text: string;
+  readonly color: string;
+}
+
+/** Baselines of 10 px labels closer than this overlap. */
+export const LABEL_GAP = 12;
+
+/**
+ * Value labels for the points of one x, in the points' order: the highest point's label above it,
+ * every other label below its point and at least LABEL_GAP below the label before it, so close
+ * values at a level keep readable labels in the order of their points.
+ */
+export function placeLabels(points: readonly Label[]): Label[] {
+  const byX = new Map<number, Label[]>();
+  for (const p of points) byX.set(p.x, [...(byX.get(p.x) ?? []), p]);
+  const out: Label[] = [];
+  for (const group of byX.values()) {
+    let last = -Infinity;
+    [...group]
+      .sort((a, b) => a.y - b.y)
+      .forEach((p, i) => {
+        last = i === 0 ? p.y - 8 : Math.max(p.y + 16, last + LABEL_GAP);
+        out.push({ ...p, y: last });
+      });
+  }
+  return out;
 }
 
 /** What the plot needs of a bench:server results file (`--json`). */
