@@ -45,7 +45,8 @@ const USAGE = `pnpm bench:server [options]
                        2 workers on 2 cores against it shows what a second core adds
   --variant L:K=V,...  the matrix also runs our server with more environment, named "ours (..., L)",
                        interleaved with the others: a setting A/B-tested in one run (repeatable; the
-                       variant's own SCEP_WORKERS wins, else 1)
+                       variant's own SCEP_WORKERS wins, else 1; client=node|raw is not environment
+                       but the load generator's client for that server)
   --client raw         the load generator's HTTP client: raw (one write per request, a small parser) or
                        node (node:http's client, the default before proposal 15; it costs the servers CPU)
   --cipher AES-128-CBC content cipher of the requests (AES-128-CBC or AES-256-CBC)
@@ -127,8 +128,9 @@ const serverEnv = envPairs(args['server-env'], '--server-env');
 const variants = args.variant.map((v) => {
   const i = v.indexOf(':');
   if (i < 1) throw new Error('--variant takes LABEL:NAME=VALUE[,NAME=VALUE...]');
-  const env = envPairs(v.slice(i + 1).split(','), '--variant');
-  return { label: v.slice(0, i), env, workers: env['SCEP_WORKERS'] === undefined ? 1 : num(env['SCEP_WORKERS'], 'variant SCEP_WORKERS', 1, 64) };
+  const { client, ...env } = envPairs(v.slice(i + 1).split(','), '--variant');
+  if (client !== undefined && client !== 'raw' && client !== 'node') throw new Error('--variant client= must be raw or node');
+  return { label: v.slice(0, i), env, client: client as LoadClient | undefined, workers: env['SCEP_WORKERS'] === undefined ? 1 : num(env['SCEP_WORKERS'], 'variant SCEP_WORKERS', 1, 64) };
 });
 const runMatrix = args.matrix || (soakS === undefined && serialsN === undefined && !args.profile);
 const wantMicromdm = runMatrix && servers.has('micromdm');
@@ -212,6 +214,8 @@ interface ServerRun {
   readonly problems: string[];
   /** Requests sent to this server process, warm-ups included. */
   readonly requestsSent: number;
+  /** The load generator's HTTP client for this server. */
+  readonly client?: LoadClient;
   readonly skipped?: string;
 }
 
@@ -272,14 +276,14 @@ const FOREIGN_MAX = 0.12;
 const MAX_ATTEMPTS = 3;
 
 /** One measured window, after waiting for the machine to be quiet, with CPU snapshots at its edges. */
-async function measureOnce(s: ServerUnderTest, requests: readonly PreparedRequest[], cursor: { next: number }, c: number, o: { warmupMs: number; durationMs: number; sampleEvery: number }): Promise<Measured> {
+async function measureOnce(s: ServerUnderTest, requests: readonly PreparedRequest[], cursor: { next: number }, c: number, o: { warmupMs: number; durationMs: number; sampleEvery: number; client?: LoadClient }): Promise<Measured> {
   const { waitedS } = await waitQuiet({ maxCores: FOREIGN_MAX, timeoutMs: 120_000 });
   let u0 = treeUsage(s.pid);
   let u1 = u0;
   let m0 = 0;
   let m1 = 0;
   const r = await runLevel({
-    client: loadClient,
+    client: o.client ?? loadClient,
     url: s.url,
     requests,
     cursor,
@@ -309,7 +313,7 @@ async function measureOnce(s: ServerUnderTest, requests: readonly PreparedReques
 type Target = { readonly kind: 'shared'; readonly server: ServerUnderTest; readonly cursor: { next: number } } | { readonly kind: 'fresh'; readonly start: () => Promise<ServerUnderTest> };
 
 /** A level: up to MAX_ATTEMPTS windows until one is not disturbed by foreign load; sampled replies decoded. */
-async function level(t: Target, pool: RequestPool, c: number, o: { warmupMs: number; durationMs: number; rateGuess: number; sampleEvery: number; keys: ClientKeyPool }) {
+async function level(t: Target, pool: RequestPool, c: number, o: { warmupMs: number; durationMs: number; rateGuess: number; sampleEvery: number; keys: ClientKeyPool; client: LoadClient }) {
   let best: { m: Measured; s: ServerUnderTest; depotLines: number | undefined } | undefined;
   let attempts = 0;
   for (; attempts < MAX_ATTEMPTS; ) {
@@ -339,6 +343,8 @@ interface Runner {
   readonly name: string;
   readonly pool: RequestPool;
   readonly keys: ClientKeyPool;
+  /** The load generator's HTTP client for this server (--client, or its --variant's client=). */
+  readonly client: LoadClient;
   guess: number;
   served: number;
   readonly rows: LevelRow[];
@@ -346,12 +352,12 @@ interface Runner {
   readonly problems: string[];
 }
 
-async function startRunner(t: Target, name: string, pool: RequestPool, keys: ClientKeyPool, rateGuess: number): Promise<Runner> {
-  const run: Runner = { t, name, pool, keys, guess: rateGuess, served: 0, rows: [], serials: [], problems: [] };
+async function startRunner(t: Target, name: string, pool: RequestPool, keys: ClientKeyPool, rateGuess: number, client: LoadClient = loadClient): Promise<Runner> {
+  const run: Runner = { t, name, pool, keys, client, guess: rateGuess, served: 0, rows: [], serials: [], problems: [] };
   if (t.kind === 'shared') {
     // Warm-up, not reported: JIT, connections, caches of the server under test.
     await pool.ensure(t.cursor.next + Math.ceil(rateGuess * 3 * 2) + 100);
-    const w = await runLevel({ client: loadClient, url: t.server.url, requests: pool.items, cursor: t.cursor, concurrency: 4, warmupMs: 0, durationMs: 3000, sampleEvery: 1e9 });
+    const w = await runLevel({ client, url: t.server.url, requests: pool.items, cursor: t.cursor, concurrency: 4, warmupMs: 0, durationMs: 3000, sampleEvery: 1e9 });
     run.served += w.totalCounts['success'] ?? 0;
     run.guess = Math.max(50, (w.success / Math.max(0.5, w.windowMs / 1000)) * (w.exhausted ? 2 : 1));
     log(`${name}: warm-up ${fmt(run.guess, 0)} enroll/s`);
@@ -364,7 +370,7 @@ async function runnerLevel(run: Runner, c: number, round = 1): Promise<LevelRow>
   const before = t.kind === 'shared' ? t.cursor.next : 0;
   // Room for a level to run faster than the fastest so far (c=8 after c=2 ran 1.45 x): a level
   // that runs out of requests ends early.
-  const { m, v, attempts, depotLines } = await level(t, run.pool, c, { warmupMs, durationMs, rateGuess: run.guess * 1.7, sampleEvery, keys: run.keys });
+  const { m, v, attempts, depotLines } = await level(t, run.pool, c, { warmupMs, durationMs, rateGuess: run.guess * 1.7, sampleEvery, keys: run.keys, client: run.client });
   run.served += t.kind === 'shared' ? t.cursor.next - before : m.r.used;
   run.serials.push(...v.serials);
   run.problems.push(...v.problems);
@@ -380,7 +386,7 @@ async function runnerLevel(run: Runner, c: number, round = 1): Promise<LevelRow>
 }
 
 function finishRunner(run: Runner): ServerRun {
-  return { server: run.name, rows: run.rows, duplicateSerials: duplicates(run.serials).length, decodedSerials: run.serials.length, problems: run.problems, requestsSent: run.served };
+  return { server: run.name, rows: run.rows, duplicateSerials: duplicates(run.serials).length, decodedSerials: run.serials.length, problems: run.problems, requestsSent: run.served, client: run.client };
 }
 
 async function benchServer(t: Target, name: string, pool: RequestPool, keys: ClientKeyPool, rateGuess: number, at: readonly number[] = levels): Promise<ServerRun> {
@@ -476,7 +482,7 @@ try {
       type Config = { workers: number; cpus?: string; variant?: (typeof variants)[number] };
       const configs: Config[] = [...workerCounts.map((workers) => ({ workers })), ...(oneCpu === undefined ? [] : [{ workers: 1, cpus: oneCpu }]), ...variants.map((v) => ({ workers: v.workers, variant: v }))];
       for (const { workers, cpus, variant } of configs) {
-        log(`starting our server (SCEP_WORKERS=${workers})${cpus === undefined ? '' : ` confined to CPU ${cpus}`}${variant ? ` with ${Object.entries(variant.env).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`);
+        log(`starting our server (SCEP_WORKERS=${workers})${cpus === undefined ? '' : ` confined to CPU ${cpus}`}${variant ? ` with ${[...Object.entries(variant.env).map(([k, v]) => `${k}=${v}`), ...(variant.client ? [`the ${variant.client} client`] : [])].join(' ')}` : ''}`);
         const { s, processes } = await startOursChecked(ourDataDir, challenge, workers, [], cpus, variant);
         if (workers > 1 && processes < workers) {
           log(`our server ran ${processes} process(es) with SCEP_WORKERS=${workers}: not supported yet, skipping`);
@@ -486,7 +492,7 @@ try {
         }
         const pool = await ourPoolFor(s);
         // Each server process gets its own cursor: it never sees a request twice.
-        const run = await startRunner({ kind: 'shared', server: s, cursor: { next: 0 } }, s.name, pool, keys, workers > 1 ? 600 : cpus === undefined ? 400 : 300);
+        const run = await startRunner({ kind: 'shared', server: s, cursor: { next: 0 } }, s.name, pool, keys, workers > 1 ? 600 : cpus === undefined ? 400 : 300, variant?.client);
         runners.push(run);
         ours.set(run, s);
       }
