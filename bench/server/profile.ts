@@ -98,6 +98,50 @@ export function readProfile(path: string): ProfileSummary {
   return summariseProfile(JSON.parse(readFileSync(path, 'utf8')) as CpuProfile);
 }
 
+/** One summary of several profiles (each worker's main thread): times summed by function and area. */
+export function mergeSummaries(all: readonly ProfileSummary[]): ProfileSummary {
+  const fns = new Map<string, FunctionTime>();
+  for (const s of all)
+    for (const f of s.functions) {
+      const k = `${f.name}\u0000${f.where}`;
+      const had = fns.get(k);
+      fns.set(k, had ? { ...had, selfMs: had.selfMs + f.selfMs, totalMs: had.totalMs + f.totalMs } : f);
+    }
+  const areas = new Map<string, number>();
+  for (const s of all) for (const a of s.areas) areas.set(a.area, (areas.get(a.area) ?? 0) + a.selfMs);
+  return {
+    wallMs: all.reduce((t, s) => t + s.wallMs, 0),
+    busyMs: all.reduce((t, s) => t + s.busyMs, 0),
+    functions: [...fns.values()],
+    areas: [...areas.entries()].map(([area, selfMs]) => ({ area, selfMs })).sort((a, b) => b.selfMs - a.selfMs),
+  };
+}
+
+/**
+ * Where two profiled runs differ, per unit (e.g. µs per enrollment): busy time, then the functions
+ * whose self time moved most, A minus B.
+ */
+export function formatProfileDiff(a: { readonly summary: ProfileSummary; readonly units: number }, b: { readonly summary: ProfileSummary; readonly units: number }, top = 30): string {
+  const per = (ms: number, n: number): number => (ms * 1000) / n;
+  const selfOf = (s: ProfileSummary): Map<string, { f: FunctionTime; self: number }> => {
+    const m = new Map<string, { f: FunctionTime; self: number }>();
+    for (const f of s.functions) if (f.area !== 'idle') m.set(`${f.name}\u0000${f.where}`, { f, self: f.selfMs });
+    return m;
+  };
+  const sa = selfOf(a.summary);
+  const sb = selfOf(b.summary);
+  const rows = [...new Set([...sa.keys(), ...sb.keys()])].map((k) => {
+    const x = per(sa.get(k)?.self ?? 0, a.units);
+    const y = per(sb.get(k)?.self ?? 0, b.units);
+    const f = (sa.get(k) ?? sb.get(k))?.f as FunctionTime;
+    return { f, x, y, d: x - y };
+  });
+  rows.sort((p, q) => Math.abs(q.d) - Math.abs(p.d));
+  const lines = [`busy µs per unit: A ${fmt(per(a.summary.busyMs, a.units), 1)}, B ${fmt(per(b.summary.busyMs, b.units), 1)}, A − B ${fmt(per(a.summary.busyMs, a.units) - per(b.summary.busyMs, b.units), 1)}`, ''];
+  lines.push(table([['function', 'where', 'A µs', 'B µs', 'A − B'], ...rows.slice(0, top).map((r) => [r.f.name, r.f.where, fmt(r.x, 1), fmt(r.y, 1), fmt(r.d, 1)])]));
+  return lines.join('\n');
+}
+
 /** Text report; `perUnit` divides times (e.g. by enrollments, to print µs per enrollment). */
 export function formatProfile(s: ProfileSummary, o: { readonly perUnit?: number; readonly unitName?: string; readonly top?: number } = {}): string {
   const n = o.perUnit ?? 0;

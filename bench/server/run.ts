@@ -9,7 +9,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,7 +22,7 @@ import { ClientKeyPool } from './keys.js';
 import { classify, percentile, runLevel, type LevelResult, type LoadClient } from './load.js';
 import { plotResults, representativeRows } from './plot.js';
 import { machineBusy, treeUsage, waitQuiet, type Usage } from './proc.js';
-import { formatProfile, readProfile } from './profile.js';
+import { formatProfile, mergeSummaries, readProfile } from './profile.js';
 import { RequestPool, type PreparedRequest } from './requests.js';
 import { attachMicromdm, ONE_CORE, ROOT, startMicromdm, startOurs, type ServerUnderTest } from './servers.js';
 import { duplicates, verifyReplies } from './verify.js';
@@ -55,6 +55,7 @@ const USAGE = `pnpm bench:server [options]
   --soak-warmup S      soak warm-up seconds (default: ${SOAK_WARMUP}: the reply cache filled and turned over once, the heap grown)
   --serials 10000      our server at c=8: N enrollments, every reply decoded, duplicate serials, failures
   --profile            our server (1 process) under node --cpu-prof at c=--profile-concurrency (8)
+  --profile-workers N  profile N workers instead (their main threads summed; the primary left out)
   --matrix             run the matrix too when --soak/--serials/--profile is given
   --server-root DIR    start examples/server from another checkout (e.g. a scratch copy with a change)
   --server-env K=V     more environment for our server (repeatable)
@@ -80,6 +81,7 @@ const { values: args } = parseArgs({
     serials: { type: 'string' },
     profile: { type: 'boolean', default: false },
     'profile-concurrency': { type: 'string', default: '8' },
+    'profile-workers': { type: 'string', default: '1' },
     matrix: { type: 'boolean', default: false },
     'server-root': { type: 'string' },
     'server-node-flag': { type: 'string', multiple: true },
@@ -603,29 +605,32 @@ try {
 
   if (args.profile) {
     const c = num(args['profile-concurrency'], 'profile-concurrency', 1, 256);
+    const pw = num(args['profile-workers'], 'profile-workers', 1, 64);
     const dir = resolve(ROOT, 'bench/out', `profile-${new Date().toISOString().replace(/[:.]/g, '-')}`);
     mkdirSync(dir, { recursive: true });
     const dataDir = join(temp, 'profile-data');
     // Create the CA first so the profiled process does not spend its start generating a key.
     const pre = await startOursChecked(dataDir, challenge, 1);
     await pre.s.stop();
-    log(`profile: our server under --cpu-prof at c=${c} for ${durationMs / 1000} s (profiles in ${dir})`);
-    const { s } = await startOursChecked(dataDir, challenge, 1, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    log(`profile: our server${pw > 1 ? ` (${pw} workers)` : ''} under --cpu-prof at c=${c} for ${durationMs / 1000} s (profiles in ${dir})`);
+    const { s } = await startOursChecked(dataDir, challenge, pw, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
     const pool = await ourPoolFor(s);
     const run = await benchServer({ kind: 'shared', server: s, cursor: { next: 0 } }, s.name, pool, keys, 400, [c]);
     results.runs.push({ ...run, server: `${run.server}, under --cpu-prof` });
     await s.stop();
-    const files = readdirSync(dir)
-      .filter((f) => f.endsWith('.cpuprofile'))
-      .map((f) => join(dir, f))
-      .sort((a, b) => statSync(b).size - statSync(a).size);
-    const main = files[0];
-    if (!main) throw new Error('no .cpuprofile written');
+    // node names them CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; thread 0 is a process's main thread.
+    const named = readdirSync(dir)
+      .map((f) => ({ f: join(dir, f), m: /^CPU\.\d+\.\d+\.(\d+)\.(\d+)\.\d+\.cpuprofile$/.exec(f) }))
+      .filter((x) => x.m !== null)
+      .map((x) => ({ file: x.f, pid: Number(x.m?.[1]), thread: Number(x.m?.[2]) }));
+    // One process: its main thread. Workers: theirs, not the primary's.
+    const mains = named.filter((x) => x.thread === 0 && (pw > 1 ? x.pid !== s.pid : x.pid === s.pid)).map((x) => x.file);
+    if (mains.length === 0) throw new Error('no main-thread .cpuprofile written');
     const enrollments = run.requestsSent;
-    const summary = readProfile(main);
-    console.log(`\nCPU profile of our server's main thread (${main}); per-enrollment figures divide by the ${enrollments} requests it served (warm-ups included; start-up adds a little)\n`);
+    const summary = mergeSummaries(mains.map(readProfile));
+    console.log(`\nCPU profile of our server's main thread${mains.length > 1 ? `s (${mains.length} workers, summed)` : ''} (${mains.join(', ')}); per-enrollment figures divide by the ${enrollments} requests it served (warm-ups included; start-up adds a little)\n`);
     console.log(formatProfile(summary, { perUnit: enrollments, unitName: 'enrollment', top: 25 }));
-    results.profile = { file: main, enrollments, areas: summary.areas, top: [...summary.functions].sort((a, b) => b.selfMs - a.selfMs).slice(0, 40) };
+    results.profile = { files: mains, workers: pw, enrollments, areas: summary.areas, top: [...summary.functions].sort((a, b) => b.selfMs - a.selfMs).slice(0, 40) };
   }
 } finally {
   await Promise.all(cleanups.map((c) => c().catch(() => undefined)));
