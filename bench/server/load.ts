@@ -94,8 +94,8 @@ export async function runLevel(o: LevelOptions): Promise<LevelResult> {
   const url = new URL(o.url);
   url.searchParams.set('operation', 'PKIOperation');
   assertLoopback(url);
-  const agent = new Agent({ keepAlive: true, maxSockets: o.concurrency });
   const raw = (o.client ?? 'raw') === 'raw';
+  const agent = raw ? undefined : new Agent({ keepAlive: true, maxSockets: o.concurrency });
   const connections: RawHttpConnection[] = [];
   const counts: Record<string, number> = {};
   const totalCounts: Record<string, number> = {};
@@ -147,7 +147,7 @@ export async function runLevel(o: LevelOptions): Promise<LevelResult> {
       let cls: ReplyClass;
       let body: Buffer | undefined;
       try {
-        const res = conn ? await conn.post(r.der) : await post(agent, url, r.der);
+        const res = conn ? await conn.post(r.der) : await post(agent as Agent, url, r.der);
         body = res.body;
         cls = classify(res.status, res.body);
       } catch {
@@ -168,7 +168,7 @@ export async function runLevel(o: LevelOptions): Promise<LevelResult> {
   clearTimeout(openTimer);
   clearTimeout(closeTimer);
   if (windowOpen) close(); // requests ran out before the time did: the window ends at the last reply
-  agent.destroy();
+  agent?.destroy();
   for (const c of connections) c.close();
   const latencies = Float64Array.from(lat).sort();
   const success = counts['success'] ?? 0;

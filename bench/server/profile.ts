@@ -98,12 +98,15 @@ export function readProfile(path: string): ProfileSummary {
   return summariseProfile(JSON.parse(readFileSync(path, 'utf8')) as CpuProfile);
 }
 
+/** A function's identity across profiles: its name and where it is. */
+const fnKey = (f: FunctionTime): string => `${f.name}\u0000${f.where}`;
+
 /** One summary of several profiles (each worker's main thread): times summed by function and area. */
 export function mergeSummaries(all: readonly ProfileSummary[]): ProfileSummary {
   const fns = new Map<string, FunctionTime>();
   for (const s of all)
     for (const f of s.functions) {
-      const k = `${f.name}\u0000${f.where}`;
+      const k = fnKey(f);
       const had = fns.get(k);
       fns.set(k, had ? { ...had, selfMs: had.selfMs + f.selfMs, totalMs: had.totalMs + f.totalMs } : f);
     }
@@ -123,18 +126,13 @@ export function mergeSummaries(all: readonly ProfileSummary[]): ProfileSummary {
  */
 export function formatProfileDiff(a: { readonly summary: ProfileSummary; readonly units: number }, b: { readonly summary: ProfileSummary; readonly units: number }, top = 30): string {
   const per = (ms: number, n: number): number => (ms * 1000) / n;
-  const selfOf = (s: ProfileSummary): Map<string, { f: FunctionTime; self: number }> => {
-    const m = new Map<string, { f: FunctionTime; self: number }>();
-    for (const f of s.functions) if (f.area !== 'idle') m.set(`${f.name}\u0000${f.where}`, { f, self: f.selfMs });
-    return m;
-  };
-  const sa = selfOf(a.summary);
-  const sb = selfOf(b.summary);
+  const byKey = (s: ProfileSummary): Map<string, FunctionTime> => new Map(s.functions.filter((f) => f.area !== 'idle').map((f) => [fnKey(f), f]));
+  const sa = byKey(a.summary);
+  const sb = byKey(b.summary);
   const rows = [...new Set([...sa.keys(), ...sb.keys()])].map((k) => {
-    const x = per(sa.get(k)?.self ?? 0, a.units);
-    const y = per(sb.get(k)?.self ?? 0, b.units);
-    const f = (sa.get(k) ?? sb.get(k))?.f as FunctionTime;
-    return { f, x, y, d: x - y };
+    const x = per(sa.get(k)?.selfMs ?? 0, a.units);
+    const y = per(sb.get(k)?.selfMs ?? 0, b.units);
+    return { f: (sa.get(k) ?? sb.get(k)) as FunctionTime, x, y, d: x - y };
   });
   rows.sort((p, q) => Math.abs(q.d) - Math.abs(p.d));
   const lines = [`busy µs per unit: A ${fmt(per(a.summary.busyMs, a.units), 1)}, B ${fmt(per(b.summary.busyMs, b.units), 1)}, A − B ${fmt(per(a.summary.busyMs, a.units) - per(b.summary.busyMs, b.units), 1)}`, ''];

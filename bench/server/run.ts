@@ -278,14 +278,14 @@ const FOREIGN_MAX = 0.12;
 const MAX_ATTEMPTS = 3;
 
 /** One measured window, after waiting for the machine to be quiet, with CPU snapshots at its edges. */
-async function measureOnce(s: ServerUnderTest, requests: readonly PreparedRequest[], cursor: { next: number }, c: number, o: { warmupMs: number; durationMs: number; sampleEvery: number; client?: LoadClient }): Promise<Measured> {
+async function measureOnce(s: ServerUnderTest, requests: readonly PreparedRequest[], cursor: { next: number }, c: number, o: { warmupMs: number; durationMs: number; sampleEvery: number; client: LoadClient }): Promise<Measured> {
   const { waitedS } = await waitQuiet({ maxCores: FOREIGN_MAX, timeoutMs: 120_000 });
   let u0 = treeUsage(s.pid);
   let u1 = u0;
   let m0 = 0;
   let m1 = 0;
   const r = await runLevel({
-    client: o.client ?? loadClient,
+    client: o.client,
     url: s.url,
     requests,
     cursor,
