@@ -22,8 +22,7 @@ export async function measure(name: string, fn: () => unknown, o: { batch?: numb
   await until(o.warmupMs ?? 300, undefined);
   const per: number[] = [];
   await until(o.ms ?? 1500, per);
-  per.sort((a, b) => a - b);
-  const us = per[Math.floor(per.length / 2)] ?? NaN;
+  const us = median(per);
   return { name, us, opsPerSec: 1e6 / us, samples: per.length * batch };
 }
 
@@ -70,6 +69,17 @@ export async function measureRounds(contenders: readonly Contender[], o: { ms?: 
   }
   return { us, rounds };
 }
+
+/**
+ * The middle element by `key`: the lower of the two middles of an even count, and an element, never
+ * a mean, so that one row can stand for its group. Every median of the benchmarks is this one.
+ */
+export function medianBy<T>(xs: readonly T[], key: (x: T) => number): T | undefined {
+  return [...xs].sort((a, b) => key(a) - key(b))[(xs.length - 1) >> 1];
+}
+
+/** The median of numbers (NaN for none); see `medianBy`. */
+export const median = (xs: readonly number[]): number => medianBy(xs, (x) => x) ?? NaN;
 
 /** The sum of a list. */
 export const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);

@@ -11,7 +11,7 @@
 import { relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { fmt, table } from './lib.js';
+import { fmt, median, table } from './lib.js';
 
 interface Limiter {
   consumeSync(key: string, nowMs: number): { readonly allowed: boolean };
@@ -85,8 +85,6 @@ function slice(fn: () => void, ms: number): number {
   }
   return ((t - t0) * 1000) / n;
 }
-
-const median = (xs: number[]): number => xs.sort((a, b) => a - b)[xs.length >> 1] ?? NaN;
 
 const paths = [resolve('packages/intune/src/state/rate-limiter.ts'), ...process.argv.slice(2).map((p) => resolve(p))];
 const classes: LimiterClass[] = [];

@@ -7,6 +7,7 @@
  */
 import { constants, generateKeyPairSync, privateDecrypt, randomBytes, sign } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { median } from '../lib.js';
 
 export interface RsaCeiling {
   readonly signPerSec: number;
@@ -25,8 +26,6 @@ function rate(fn: () => void, ms: number): number {
   }
   return (n * 1000) / (performance.now() - t0);
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 export function measureRsaCeiling(o: { readonly rounds?: number; readonly roundMs?: number } = {}): RsaCeiling {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -1,4 +1,5 @@
 /** The benchmark's plot, hand-written SVG: enrollments/s against concurrency, the RSA ceiling as a line. */
+import { medianBy } from '../lib.js';
 
 export interface Series {
   readonly name: string;
@@ -135,7 +136,7 @@ export function representativeRows<R extends { readonly server: string; readonly
     const k = `${row.server}\0${row.concurrency}`;
     groups.set(k, [...(groups.get(k) ?? []), row]);
   }
-  return [...groups.values()].map((g) => [...g].sort((a, b) => a.enrollPerSec - b.enrollPerSec)[Math.floor((g.length - 1) / 2)] as R);
+  return [...groups.values()].map((g) => medianBy(g, (r) => r.enrollPerSec) as R);
 }
 
 /** The committed plot: each server's enrollments/s per concurrency, the RSA ceiling and 0.6 × it. */

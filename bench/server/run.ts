@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { CIPHERS, type CipherName } from '@scep/wire';
 import { nodeCrypto } from '@scep/wire/node';
-import { fmt, ratio, table } from '../lib.js';
+import { fmt, median, medianBy, ratio, table } from '../lib.js';
 import { measureRsaCeiling, type RsaCeiling } from './ceiling.js';
 import { ClientKeyPool } from './keys.js';
 import { classify, percentile, runLevel, type LevelResult, type LoadClient } from './load.js';
@@ -577,9 +577,8 @@ try {
     const foreignCores = (machineBusy() - m0 - (treeUsage(s.pid).cpu - c0) - soak.clientCpu) / soakWall;
     clearInterval(timer);
     await s.stop();
-    const med = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? NaN;
-    const rssWarm = med(samples.filter((x) => x.t > -10 && x.t <= 0).map((x) => x.mb));
-    const rssSoak = med(samples.filter((x) => x.t > soakWall - 10 && x.t <= soakWall).map((x) => x.mb));
+    const rssWarm = median(samples.filter((x) => x.t > -10 && x.t <= 0).map((x) => x.mb));
+    const rssSoak = median(samples.filter((x) => x.t > soakWall - 10 && x.t <= soakWall).map((x) => x.mb));
     const growth = rssSoak / rssWarm;
     const max = Math.max(...samples.filter((x) => x.t > 0).map((x) => x.mb));
     results.soak = {
@@ -650,7 +649,7 @@ const levelCeiling = (r: LevelRow): number => {
   return a !== undefined && b !== undefined ? (a + b) / 2 : (a ?? NaN);
 };
 const byRate = [...readings].sort((x, y) => x.ceiling.enrollPerSec - y.ceiling.enrollPerSec);
-const ceiling = (byRate[Math.floor((byRate.length - 1) / 2)] ?? readings[0])?.ceiling as RsaCeiling;
+const ceiling = (medianBy(readings, (r) => r.ceiling.enrollPerSec) ?? readings[0])?.ceiling as RsaCeiling;
 results.ceiling = ceiling;
 results.ceilings = readings.map((r) => ({ ...r }));
 results.runs = results.runs.map((run) => ({ ...run, rows: run.rows.map((r) => ({ ...r, ceiling: levelCeiling(r) })) }));
