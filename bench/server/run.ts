@@ -648,14 +648,14 @@ const levelCeiling = (r: LevelRow): number => {
   const b = readings[i + 1]?.ceiling.enrollPerSec;
   return a !== undefined && b !== undefined ? (a + b) / 2 : (a ?? NaN);
 };
-const byRate = [...readings].sort((x, y) => x.ceiling.enrollPerSec - y.ceiling.enrollPerSec);
-const ceiling = (medianBy(readings, (r) => r.ceiling.enrollPerSec) ?? readings[0])?.ceiling as RsaCeiling;
+const ceiling = medianBy(readings, (r) => r.ceiling.enrollPerSec)?.ceiling as RsaCeiling;
 results.ceiling = ceiling;
 results.ceilings = readings.map((r) => ({ ...r }));
 results.runs = results.runs.map((run) => ({ ...run, rows: run.rows.map((r) => ({ ...r, ceiling: levelCeiling(r) })) }));
 if (readings.length > 1) {
-  const lo = byRate[0]?.ceiling.enrollPerSec ?? NaN;
-  const hi = byRate[byRate.length - 1]?.ceiling.enrollPerSec ?? NaN;
+  const rates = readings.map((r) => r.ceiling.enrollPerSec);
+  const lo = Math.min(...rates);
+  const hi = Math.max(...rates);
   console.log(`\nRSA ceiling readings (enroll/s per core): ${readings.map((r) => `${r.label} ${fmt(r.ceiling.enrollPerSec, 0)}`).join(', ')}; spread ${fmt((100 * (hi - lo)) / lo, 1)} %`);
 }
 
